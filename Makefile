@@ -1,0 +1,66 @@
+# groundtruth: the two commands a newcomer runs are `make demo` and `make test`.
+SHELL := /bin/bash
+JOBS ?= 2
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+
+DEB_PACKAGES := cmake ninja-build g++ clang clang-format libclang-rt-14-dev \
+  libcpprest-dev nlohmann-json3-dev libfmt-dev libssl-dev libgtest-dev libgmock-dev \
+  libboost-dev libboost-system-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev \
+  iproute2 nftables procps util-linux openssl
+
+.PHONY: all deps build build-asan test test-unit test-asan test-fuzz test-e2e demo bench fmt lint clean
+
+all: build
+
+# Installs every Debian package the build and the suites need, non-interactively.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install Debian packages: $$missing" >&2; exit 3; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+# ASan + UBSan, with clang so the libFuzzer targets build in the same tree.
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DGT_SANITIZE=ON -DGT_FUZZ=ON -DGT_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# Every suite: unit + real-cgroup (plain and sanitized), fuzzers briefly, end-to-end.
+test: test-unit test-asan test-fuzz test-e2e
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) -LE fuzz
+
+test-fuzz: build-asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure -L fuzz
+
+test-e2e: build
+	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(BUILD); else echo "test-e2e: no end-to-end suite yet"; fi
+
+demo: build
+	@examples/demo.sh $(BUILD)/cli/groundtruth
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+fmt:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+lint:
+	@git ls-files '*.h' '*.cc' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
