@@ -32,15 +32,15 @@ inline constexpr std::string_view kNetworkDegraded = "NetworkDegraded";
 
 // One measured fact behind a verdict, for people and for `--output json`.
 struct Evidence {
-  std::string reason;     // the rule, e.g. "MemoryThrashing"
+  std::string reason;  // the rule, e.g. "MemoryThrashing"
   std::string container;
   std::string pod;
   std::string node;
-  std::string signal;     // e.g. "memory PSI some"
-  double value = 0;       // the observed figure, in the signal's unit (percent, ratio, count)
+  std::string signal;  // e.g. "memory PSI some"
+  double value = 0;    // the observed figure, in the signal's unit (percent, ratio, count)
   double threshold = 0;
   std::chrono::seconds sustained{0};  // how long the signal has held past its threshold
-  std::string detail;     // one short human-readable sentence
+  std::string detail;                 // one short human-readable sentence
 };
 
 // What declared limit would have held, from observed peaks and stall.

@@ -1,0 +1,997 @@
+#include "reconcile/judge.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <vector>
+
+namespace gt::reconcile {
+namespace {
+
+using std::chrono::nanoseconds;
+
+// Refault counters count pages; every Linux architecture Kubernetes runs on uses 4 KiB
+// pages for the page cache accounting these counters come from.
+constexpr double kPageBytes = 4096;
+
+double Secs(nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+Seconds WholeSeconds(nanoseconds d) {
+  return std::chrono::duration_cast<Seconds>(std::max(d, nanoseconds(0)));
+}
+
+// A cumulative counter's rise between two readings; empty when it went down, which means
+// the cgroup was re-created (container restart): the new value is the new baseline.
+std::optional<uint64_t> Rise(uint64_t before, uint64_t after) {
+  if (after < before) return std::nullopt;
+  return after - before;
+}
+
+struct Ratio {
+  double num = 0;
+  double den = 0;
+  double value() const { return den > 0 ? num / den : 0; }
+};
+
+// The interval between two consecutive readings of one cgroup (or node).
+template <typename R>
+struct Step {
+  const R* prev = nullptr;
+  const R* cur = nullptr;
+  MonotonicTime start{0}, end{0};
+  bool gap = false;  // longer than max_gap: not data, breaks every sustained stretch
+  double seconds() const { return Secs(end - start); }
+  double micros() const { return std::chrono::duration<double, std::micro>(end - start).count(); }
+};
+
+template <typename R>
+std::vector<Step<R>> BuildSteps(const std::vector<R>& readings, MonotonicTime from,
+                                MonotonicTime now, Seconds max_gap) {
+  std::vector<Step<R>> steps;
+  const R* prev = nullptr;
+  for (const R& r : readings) {
+    if (r.time < from || r.time > now) continue;
+    if (prev != nullptr && r.time <= prev->time) continue;  // duplicate or out of order
+    if (prev != nullptr) {
+      steps.push_back(Step<R>{prev, &r, prev->time, r.time, r.time - prev->time > max_gap});
+    }
+    prev = &r;
+  }
+  return steps;
+}
+
+// Sums a per-interval measure over [from, to], apportioning the intervals that straddle
+// the bounds. Empty unless known intervals cover the whole span: a window is judged only
+// on time it actually covers, and a gap or a reset never adds up to a violation.
+template <typename R, typename Measure>
+std::optional<Ratio> Sum(const std::vector<Step<R>>& steps, MonotonicTime from, MonotonicTime to,
+                         Measure measure) {
+  if (to <= from) return std::nullopt;
+  auto it = std::partition_point(steps.begin(), steps.end(),
+                                 [&](const Step<R>& s) { return s.end <= from; });
+  Ratio sum;
+  nanoseconds covered{0};
+  for (; it != steps.end() && it->start < to; ++it) {
+    if (it->gap) return std::nullopt;
+    std::optional<Ratio> r = measure(*it);
+    if (!r) return std::nullopt;
+    const MonotonicTime lo = std::max(it->start, from);
+    const MonotonicTime hi = std::min(it->end, to);
+    const double share = Secs(hi - lo) / it->seconds();
+    sum.num += r->num * share;
+    sum.den += r->den * share;
+    covered += hi - lo;
+  }
+  if (covered < to - from) return std::nullopt;
+  return sum;
+}
+
+template <typename R, typename Measure>
+bool HoldsAtEveryReading(const std::vector<Step<R>>& steps, MonotonicTime from, MonotonicTime to,
+                         Measure pred) {
+  std::optional<Ratio> r = Sum(steps, from, to, [&](const Step<R>& s) -> std::optional<Ratio> {
+    return Ratio{pred(*s.prev) && pred(*s.cur) ? 1.0 : 0.0, 1.0};
+  });
+  return r && r->num >= r->den - 1e-9;
+}
+
+std::optional<Ratio> PsiShare(const std::optional<Pressure>& before,
+                              const std::optional<Pressure>& after, bool full, double micros) {
+  if (!before || !after) return std::nullopt;
+  if (full && (!before->full || !after->full)) return std::nullopt;
+  const uint64_t b = full ? before->full->total_us : before->some.total_us;
+  const uint64_t a = full ? after->full->total_us : after->some.total_us;
+  std::optional<uint64_t> d = Rise(b, a);
+  if (!d) return std::nullopt;
+  return Ratio{std::min(static_cast<double>(*d), micros), micros};
+}
+
+using CStep = Step<CgroupReading>;
+using NStep = Step<NodeReading>;
+
+std::optional<uint64_t> MemoryLimit(const CgroupReading& r, const DeclaredLimits& declared) {
+  if (r.memory.limit_bytes) return r.memory.limit_bytes;
+  return declared.memory_limit_bytes;
+}
+
+std::optional<double> QuotaCores(const CgroupReading& r) {
+  if (!r.cpu.quota_us || r.cpu.period_us == 0) return std::nullopt;
+  return static_cast<double>(*r.cpu.quota_us) / static_cast<double>(r.cpu.period_us);
+}
+
+// What one rule sees at the end of one interval.
+struct Tick {
+  bool onset = false;  // the sustained condition holds for the windows ending here
+  MonotonicTime onset_since{0};
+  std::string signal;
+  Ratio onset_figure, onset_demand;
+  std::optional<bool> hot;  // this interval past the threshold; empty: not known (gap, reset)
+  std::vector<std::pair<std::string, Ratio>> figures;  // this interval, by signal
+  Ratio demand;
+  double peak = 0;
+  uint64_t events = 0;
+  std::string what;
+};
+
+void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, Seconds recovery) {
+  if (!t.active) {
+    if (k.onset && k.onset_since >= t.cleared) {
+      RuleTrack fresh;
+      fresh.active = true;
+      fresh.since = k.onset_since;
+      fresh.last_hot = end;
+      fresh.cleared = t.cleared;
+      fresh.signal = k.signal;
+      fresh.num = k.onset_figure.num;
+      fresh.den = k.onset_figure.den;
+      fresh.demand_num = k.onset_demand.num;
+      fresh.demand_den = k.onset_demand.den;
+      fresh.peak = k.peak;
+      fresh.events = k.events;
+      fresh.what = k.what;
+      t = fresh;
+    }
+    return;
+  }
+  if (!k.hot) {
+    t.calm_since.reset();  // unknown time is neither violation nor recovery
+    return;
+  }
+  if (*k.hot) {
+    t.last_hot = end;
+    t.calm_since.reset();
+    for (const auto& [signal, figure] : k.figures) {
+      if (signal == t.signal) {
+        t.num += figure.num;
+        t.den += figure.den;
+      }
+    }
+    t.demand_num += k.demand.num;
+    t.demand_den += k.demand.den;
+    t.peak = std::max(t.peak, k.peak);
+    t.events += k.events;
+    if (!k.what.empty()) t.what = k.what;
+    return;
+  }
+  t.events += k.events;
+  if (!t.calm_since) t.calm_since = start;
+  if (end - *t.calm_since >= recovery) {
+    t.active = false;
+    t.cleared = end;
+    t.calm_since.reset();
+  }
+}
+
+struct Instance {
+  const ContainerObservation* obs = nullptr;
+  std::string key;
+  std::vector<CStep> steps;
+  bool has_memory_psi = false;
+};
+
+// "Any rise" rules: a rise is the onset, and every interval without one is calm.
+Tick CounterRule(const CStep& s, uint64_t before, uint64_t after) {
+  Tick k;
+  std::optional<uint64_t> d = Rise(before, after);
+  if (!d) return k;  // a reset: the new value is the new baseline, not a rise
+  k.hot = *d > 0;
+  k.onset = *d > 0;
+  k.onset_since = s.end;
+  k.events = *d;
+  return k;
+}
+
+Tick OomKilledTick(const CStep& s) {
+  return CounterRule(s, s.prev->memory.events_oom_kill, s.cur->memory.events_oom_kill);
+}
+
+Tick PidsExhaustedTick(const CStep& s) {
+  Tick k = CounterRule(s, s.prev->pids.events_max, s.cur->pids.events_max);
+  k.peak = static_cast<double>(std::max(s.prev->pids.current, s.cur->pids.current));
+  return k;
+}
+
+Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThrashing& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  if (s.gap) return k;
+  const Seconds span = p.window * std::max(1, p.windows);
+  if (in.has_memory_psi) {
+    auto some = [](const CStep& x) {
+      return PsiShare(x.prev->memory.pressure, x.cur->memory.pressure, false, x.micros());
+    };
+    auto full = [](const CStep& x) {
+      return PsiShare(x.prev->memory.pressure, x.cur->memory.pressure, true, x.micros());
+    };
+    std::optional<Ratio> some_now = some(s);
+    std::optional<Ratio> full_now = full(s);
+    if (some_now) {
+      k.hot = some_now->value() >= p.psi_some || (full_now && full_now->value() >= p.psi_full);
+      k.figures.emplace_back("some", *some_now);
+      if (full_now) k.figures.emplace_back("full", *full_now);
+    }
+    bool every = true;
+    for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
+      std::optional<Ratio> r =
+          Sum(in.steps, s.end - p.window * (w + 1), s.end - p.window * w, some);
+      every = r && r->value() >= p.psi_some;
+    }
+    if (every) {
+      k.onset = true;
+      k.onset_since = s.end - span;
+      k.signal = "some";
+      k.onset_figure = Sum(in.steps, k.onset_since, s.end, some).value_or(Ratio{});
+      return k;
+    }
+    std::optional<Ratio> f = Sum(in.steps, s.end - p.full_window, s.end, full);
+    if (f && f->value() >= p.psi_full) {
+      k.onset = true;
+      k.onset_since = s.end - p.full_window;
+      k.signal = "full";
+      k.onset_figure = *f;
+    }
+    return k;
+  }
+  // No PSI for this cgroup: reclaim evidence while the working set presses on the limit.
+  // Refaults alone are not enough: a streaming reader refaults millions of pages healthily.
+  const std::optional<uint64_t> limit = MemoryLimit(*s.cur, in.obs->declared);
+  if (!limit || *limit == 0) {
+    k.hot = false;
+    return k;
+  }
+  const double cap = p.working_set_ratio * static_cast<double>(*limit);
+  auto pressing = [&](const CgroupReading& r) {
+    return static_cast<double>(r.memory.working_set_bytes()) >= cap;
+  };
+  auto refaults = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> d =
+        Rise(x.prev->memory.workingset_refault_file, x.cur->memory.workingset_refault_file);
+    if (!d) return std::nullopt;
+    return Ratio{static_cast<double>(*d), x.seconds()};
+  };
+  auto majfaults = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> d = Rise(x.prev->memory.pgmajfault, x.cur->memory.pgmajfault);
+    if (!d) return std::nullopt;
+    return Ratio{static_cast<double>(*d), x.seconds()};
+  };
+  std::optional<Ratio> rf = refaults(s);
+  std::optional<Ratio> mf = majfaults(s);
+  if (rf && mf) {
+    k.hot = pressing(*s.prev) && pressing(*s.cur) &&
+            (rf->value() >= p.refault_rate || mf->value() >= p.major_fault_rate);
+    k.figures.emplace_back("refaults", *rf);
+  }
+  bool every = true;
+  for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
+    const MonotonicTime from = s.end - p.window * (w + 1);
+    const MonotonicTime to = s.end - p.window * w;
+    std::optional<Ratio> r = Sum(in.steps, from, to, refaults);
+    std::optional<Ratio> m = Sum(in.steps, from, to, majfaults);
+    every = r && m && (r->value() >= p.refault_rate || m->value() >= p.major_fault_rate) &&
+            HoldsAtEveryReading(in.steps, from, to, pressing);
+  }
+  if (every) {
+    k.onset = true;
+    k.onset_since = s.end - span;
+    k.signal = "refaults";
+    k.onset_figure = Sum(in.steps, k.onset_since, s.end, refaults).value_or(Ratio{});
+  }
+  return k;
+}
+
+Tick MemorySaturatedTick(const Instance& in, size_t i, const Policy::MemorySaturated& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  if (s.gap) return k;
+  const std::optional<uint64_t> limit = MemoryLimit(*s.cur, in.obs->declared);
+  if (!limit || *limit == 0) {
+    k.hot = false;
+    return k;
+  }
+  const double cap = p.working_set_ratio * static_cast<double>(*limit);
+  auto pressing = [&](const CgroupReading& r) {
+    return static_cast<double>(r.memory.working_set_bytes()) >= cap;
+  };
+  auto limit_hits = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> d = Rise(x.prev->memory.events_max, x.cur->memory.events_max);
+    if (!d) return std::nullopt;
+    return Ratio{static_cast<double>(*d), 0};
+  };
+  k.hot = pressing(*s.cur);
+  k.peak = static_cast<double>(s.cur->memory.working_set_bytes());
+  if (std::optional<Ratio> h = limit_hits(s)) k.events = static_cast<uint64_t>(h->num);
+  const MonotonicTime from = s.end - p.window;
+  std::optional<Ratio> hits = Sum(in.steps, from, s.end, limit_hits);
+  if (hits && hits->num > 0 && HoldsAtEveryReading(in.steps, from, s.end, pressing)) {
+    k.onset = true;
+    k.onset_since = from;
+    k.signal = "working set";
+    k.events = static_cast<uint64_t>(std::llround(hits->num));
+  }
+  return k;
+}
+
+Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  if (s.gap) return k;
+  const std::optional<double> cores = QuotaCores(*s.cur);
+  if (!cores) {
+    k.hot = false;  // no quota: CFS cannot throttle
+    return k;
+  }
+  auto throttled = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> t = Rise(x.prev->cpu.nr_throttled, x.cur->cpu.nr_throttled);
+    std::optional<uint64_t> n = Rise(x.prev->cpu.nr_periods, x.cur->cpu.nr_periods);
+    if (!t || !n) return std::nullopt;
+    return Ratio{static_cast<double>(*t), static_cast<double>(*n)};
+  };
+  // Demand: what ran plus what was held back. throttled_usec adds up the time each of the
+  // cgroup's runqueues spent throttled, so usage + throttled is CPU time wanted.
+  auto demand = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> u = Rise(x.prev->cpu.usage_us, x.cur->cpu.usage_us);
+    std::optional<uint64_t> t = Rise(x.prev->cpu.throttled_us, x.cur->cpu.throttled_us);
+    if (!u || !t) return std::nullopt;
+    return Ratio{static_cast<double>(*u + *t), x.micros()};
+  };
+  auto usage = [&](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> u = Rise(x.prev->cpu.usage_us, x.cur->cpu.usage_us);
+    if (!u) return std::nullopt;
+    return Ratio{static_cast<double>(*u), x.micros() * *cores};
+  };
+  auto psi = [](const CStep& x) {
+    return PsiShare(x.prev->cpu.pressure, x.cur->cpu.pressure, false, x.micros());
+  };
+  std::optional<Ratio> now = throttled(s);
+  if (now) {
+    k.hot = now->value() > p.ratio;
+    k.figures.emplace_back("periods", *now);
+    k.demand = demand(s).value_or(Ratio{});
+  }
+  const MonotonicTime from = s.end - p.window;
+  std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
+  if (!share || share->value() <= p.ratio) return k;
+  std::optional<Ratio> stall = Sum(in.steps, from, s.end, psi);
+  std::optional<Ratio> used = Sum(in.steps, from, s.end, usage);
+  const bool qualified =
+      (stall && stall->value() >= p.psi_some) || (used && used->value() >= p.usage_ratio);
+  if (!qualified) return k;
+  k.onset = true;
+  k.onset_since = from;
+  k.signal = "periods";
+  k.onset_figure = *share;
+  k.onset_demand = Sum(in.steps, from, s.end, demand).value_or(Ratio{});
+  return k;
+}
+
+Tick IoContentionTick(const Instance& in, size_t i, const Policy::IoContention& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  if (s.gap) return k;
+  auto full = [](const CStep& x) {
+    return PsiShare(x.prev->io.pressure, x.cur->io.pressure, true, x.micros());
+  };
+  if (std::optional<Ratio> now = full(s)) {
+    k.hot = now->value() >= p.psi_full;
+    k.figures.emplace_back("full", *now);
+  }
+  std::optional<Ratio> r = Sum(in.steps, s.end - p.window, s.end, full);
+  if (r && r->value() >= p.psi_full) {
+    k.onset = true;
+    k.onset_since = s.end - p.window;
+    k.signal = "full";
+    k.onset_figure = *r;
+  }
+  return k;
+}
+
+bool Contains(const std::vector<BlockedThread>& threads, const BlockedThread& t) {
+  return std::any_of(threads.begin(), threads.end(), [&](const BlockedThread& o) {
+    return o.pid == t.pid && o.tid == t.tid && o.start_time_ticks == t.start_time_ticks;
+  });
+}
+
+Tick ProcessesBlockedTick(const Instance& in, size_t i, const Policy::ProcessesBlocked& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  nanoseconds longest{0};
+  const BlockedThread* who = nullptr;
+  for (const BlockedThread& t : s.cur->blocked) {
+    // The same thread (pid, tid and start time: a reused tid is another thread) in every
+    // reading back to where its stretch began.
+    MonotonicTime first = s.cur->time;
+    for (size_t j = i + 1; j-- > 0;) {
+      const CStep& back = in.steps[j];
+      if (back.gap || !Contains(back.prev->blocked, t)) break;
+      first = back.prev->time;
+    }
+    if (s.cur->time - first > longest || who == nullptr) {
+      longest = s.cur->time - first;
+      who = &t;
+    }
+  }
+  k.hot = longest >= p.window;
+  k.peak = Secs(longest);
+  if (who != nullptr) {
+    k.what = "thread " + std::to_string(who->tid) + " (" + who->comm + ")";
+  }
+  if (longest >= p.window) {
+    k.onset = true;
+    k.onset_since = s.end - longest;
+    k.signal = "D";
+  }
+  return k;
+}
+
+Tick NetworkDegradedTick(const Instance& in, size_t i, const Policy::NetworkDegraded& p) {
+  const CStep& s = in.steps[i];
+  Tick k;
+  if (s.gap) return k;
+  auto retrans = [](const CStep& x) -> std::optional<Ratio> {
+    if (!x.prev->net || !x.cur->net) return std::nullopt;
+    std::optional<uint64_t> r = Rise(x.prev->net->tcp_retrans_segs, x.cur->net->tcp_retrans_segs);
+    std::optional<uint64_t> o = Rise(x.prev->net->tcp_out_segs, x.cur->net->tcp_out_segs);
+    if (!r || !o) return std::nullopt;
+    return Ratio{static_cast<double>(*r), static_cast<double>(*o)};
+  };
+  if (std::optional<Ratio> now = retrans(s)) {
+    k.hot = now->den > 0 && now->value() > p.ratio;
+    k.figures.emplace_back("retransmits", *now);
+  }
+  std::optional<Ratio> r = Sum(in.steps, s.end - p.window, s.end, retrans);
+  if (r && r->den >= static_cast<double>(p.min_segments) && r->value() > p.ratio) {
+    k.onset = true;
+    k.onset_since = s.end - p.window;
+    k.signal = "retransmits";
+    k.onset_figure = *r;
+  }
+  return k;
+}
+
+Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
+                           const Policy::NodeOvercommitted& p) {
+  const NStep& s = steps[i];
+  Tick k;
+  if (s.gap) return k;
+  auto committed = [&](const NodeReading& r) {
+    return r.commit_limit_bytes > 0 &&
+           static_cast<double>(r.committed_as_bytes) >
+               p.commit_ratio * static_cast<double>(r.commit_limit_bytes);
+  };
+  auto psi = [](const NStep& x) {
+    return PsiShare(x.prev->memory_pressure, x.cur->memory_pressure, false, x.micros());
+  };
+  std::optional<Ratio> psi_now = psi(s);
+  k.hot = committed(*s.cur) || (psi_now && psi_now->value() >= p.psi_some);
+  if (psi_now) k.figures.emplace_back("psi", *psi_now);
+  if (committed(*s.cur)) {
+    k.what = "Committed_AS " + FormatBytes(s.cur->committed_as_bytes) + " > CommitLimit " +
+             FormatBytes(s.cur->commit_limit_bytes);
+  }
+  const MonotonicTime from = s.end - p.window;
+  if (HoldsAtEveryReading(steps, from, s.end, committed)) {
+    k.onset = true;
+    k.onset_since = from;
+    k.signal = "commit";
+    return k;
+  }
+  std::optional<Ratio> r = Sum(steps, from, s.end, psi);
+  if (r && r->value() >= p.psi_some) {
+    k.onset = true;
+    k.onset_since = from;
+    k.signal = "psi";
+    k.onset_figure = *r;
+  }
+  return k;
+}
+
+void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& policy) {
+  const CStep& s = in.steps[i];
+  for (const CgroupReading* r : {s.prev, s.cur}) {
+    peaks.working_set_bytes = std::max(peaks.working_set_bytes, r->memory.working_set_bytes());
+    peaks.file_bytes = std::max(peaks.file_bytes, r->memory.file_bytes);
+    peaks.pids = std::max(peaks.pids, r->pids.current);
+  }
+  peaks.memory_limit_bytes = MemoryLimit(*s.cur, in.obs->declared);
+  peaks.pids_limit = s.cur->pids.limit ? s.cur->pids.limit : in.obs->declared.pids_limit;
+  peaks.quota_cores = QuotaCores(*s.cur);
+  if (s.gap) return;
+  if (std::optional<uint64_t> d =
+          Rise(s.prev->memory.workingset_refault_file, s.cur->memory.workingset_refault_file)) {
+    peaks.refault_bytes_per_s =
+        std::max(peaks.refault_bytes_per_s, static_cast<double>(*d) * kPageBytes / s.seconds());
+  }
+  std::optional<uint64_t> t = Rise(s.prev->cpu.nr_throttled, s.cur->cpu.nr_throttled);
+  std::optional<uint64_t> n = Rise(s.prev->cpu.nr_periods, s.cur->cpu.nr_periods);
+  if (t && n && *n > 0) {
+    peaks.cpu_throttled = std::max(peaks.cpu_throttled, static_cast<double>(*t) / *n);
+  }
+  std::optional<Ratio> psi =
+      Sum(in.steps, s.end - policy.memory_thrashing.window, s.end, [](const CStep& x) {
+        return PsiShare(x.prev->memory.pressure, x.cur->memory.pressure, false, x.micros());
+      });
+  if (psi) peaks.memory_psi_some = std::max(peaks.memory_psi_some, psi->value());
+}
+
+// Severity order: the first listed is the reason when several rules are violated.
+constexpr std::string_view kSeverity[] = {
+    reason::kOOMKilled,        reason::kMemoryThrashing, reason::kMemorySaturated,
+    reason::kPidsExhausted,    reason::kCPUThrottled,    reason::kIOContention,
+    reason::kProcessesBlocked, reason::kNetworkDegraded, reason::kNodeOvercommitted,
+};
+
+int Severity(std::string_view r) {
+  for (size_t i = 0; i < std::size(kSeverity); ++i) {
+    if (kSeverity[i] == r) return static_cast<int>(i);
+  }
+  return static_cast<int>(std::size(kSeverity));
+}
+
+void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) {
+  for (size_t i = 0; i < in.steps.size(); ++i) {
+    const CStep& s = in.steps[i];
+    if (s.end <= track.processed_until) continue;
+    if (!s.gap) track.covered += s.end - s.start;
+    UpdatePeaks(track.peaks, in, i, p);
+    auto apply = [&](std::string_view reason, const Tick& k, Seconds recovery) {
+      Apply(track.rules[std::string(reason)], k, s.start, s.end, recovery);
+    };
+    if (p.oom_killed.enabled) {
+      apply(reason::kOOMKilled, s.gap ? Tick{} : OomKilledTick(s), p.oom_killed.recovery);
+    }
+    if (p.memory_thrashing.enabled) {
+      apply(reason::kMemoryThrashing, MemoryThrashingTick(in, i, p.memory_thrashing),
+            RecoveryOf(p.memory_thrashing));
+    }
+    if (p.memory_saturated.enabled) {
+      apply(reason::kMemorySaturated, MemorySaturatedTick(in, i, p.memory_saturated),
+            RecoveryOf(p.memory_saturated));
+    }
+    if (p.pids_exhausted.enabled) {
+      apply(reason::kPidsExhausted, s.gap ? Tick{} : PidsExhaustedTick(s),
+            p.pids_exhausted.recovery);
+    }
+    if (p.cpu_throttled.enabled) {
+      apply(reason::kCPUThrottled, CpuThrottledTick(in, i, p.cpu_throttled),
+            RecoveryOf(p.cpu_throttled));
+    }
+    if (p.io_contention.enabled) {
+      apply(reason::kIOContention, IoContentionTick(in, i, p.io_contention),
+            RecoveryOf(p.io_contention));
+    }
+    if (p.processes_blocked.enabled) {
+      apply(reason::kProcessesBlocked, ProcessesBlockedTick(in, i, p.processes_blocked),
+            RecoveryOf(p.processes_blocked));
+    }
+    if (p.network_degraded.enabled) {
+      apply(reason::kNetworkDegraded, NetworkDegradedTick(in, i, p.network_degraded),
+            RecoveryOf(p.network_degraded));
+    }
+    track.processed_until = s.end;
+  }
+  // A lone first reading still tells the limits and the gauges.
+  if (in.steps.empty() && !in.obs->readings.empty()) {
+    const CgroupReading& r = in.obs->readings.back();
+    track.peaks.working_set_bytes =
+        std::max(track.peaks.working_set_bytes, r.memory.working_set_bytes());
+    track.peaks.memory_limit_bytes = MemoryLimit(r, in.obs->declared);
+    track.peaks.quota_cores = QuotaCores(r);
+  }
+}
+
+void AdvanceNode(InstanceTrack& track, const std::vector<NStep>& steps, const Policy& p) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const NStep& s = steps[i];
+    if (s.end <= track.processed_until) continue;
+    if (!s.gap) track.covered += s.end - s.start;
+    if (p.node_overcommitted.enabled) {
+      Apply(track.rules[std::string(reason::kNodeOvercommitted)],
+            NodeOvercommittedTick(steps, i, p.node_overcommitted), s.start, s.end,
+            RecoveryOf(p.node_overcommitted));
+    }
+    track.processed_until = s.end;
+  }
+}
+
+std::string Where(const ContainerObservation& c) {
+  std::string out = "container " + c.container;
+  if (!c.pod.empty()) {
+    out += " (pod " + c.pod;
+    if (!c.node.empty()) out += " on " + c.node;
+    out += ")";
+  } else if (!c.node.empty()) {
+    out += " (on " + c.node + ")";
+  }
+  return out;
+}
+
+std::string Past(double value, double threshold) { return value > threshold ? " > " : " >= "; }
+
+std::string WorkingSetAgainstLimit(const Peaks& peaks, const DeclaredLimits& declared) {
+  std::string out = "working set " + FormatBytes(peaks.working_set_bytes);
+  if (peaks.memory_limit_bytes) {
+    out += " of " + FormatBytes(*peaks.memory_limit_bytes) + " limit";
+  }
+  if (!declared.memory_limit_bytes) out += ", no memory limit declared";
+  return out;
+}
+
+struct Finding {
+  std::string reason;
+  const ContainerObservation* container = nullptr;  // null for a node finding
+  std::string node;
+  const InstanceTrack* track = nullptr;
+  const RuleTrack* rule = nullptr;
+};
+
+// The sentence for one violation, without the "container ... :" prefix, and its evidence.
+Evidence Describe(const Finding& f, const Policy& p) {
+  const RuleTrack& t = *f.rule;
+  Evidence e;
+  e.reason = f.reason;
+  if (f.container != nullptr) {
+    e.container = f.container->container;
+    e.pod = f.container->pod;
+    e.node = f.container->node;
+  } else {
+    e.node = f.node;
+  }
+  e.sustained = WholeSeconds(t.last_hot - t.since);
+  const std::string held = " for " + FormatDuration(e.sustained);
+  const double v = t.den > 0 ? t.num / t.den : 0;
+  const Peaks* peaks = f.track != nullptr ? &f.track->peaks : nullptr;
+  const DeclaredLimits none;
+  const DeclaredLimits& declared = f.container != nullptr ? f.container->declared : none;
+  std::string& d = e.detail;
+  if (f.reason == reason::kOOMKilled) {
+    e.signal = "OOM kills";
+    e.value = static_cast<double>(t.events);
+    e.threshold = 0;
+    d = "OOM-killed " + std::to_string(t.events) + (t.events == 1 ? " time" : " times");
+    if (peaks->memory_limit_bytes) {
+      d += " at memory limit " + FormatBytes(*peaks->memory_limit_bytes);
+    } else {
+      d += ", no memory limit declared";
+    }
+  } else if (f.reason == reason::kMemoryThrashing) {
+    const auto& r = p.memory_thrashing;
+    if (t.signal == "refaults") {
+      e.signal = "file refaults per second";
+      e.value = v;
+      e.threshold = r.refault_rate;
+      d = "file refaults " + std::to_string(std::llround(v)) +
+          "/s with working set >= " + FormatPercent(r.working_set_ratio) + " of limit" + held +
+          " (no memory PSI)";
+    } else {
+      const bool full = t.signal == "full";
+      e.signal = full ? "memory PSI full" : "memory PSI some";
+      e.value = v * 100;
+      e.threshold = (full ? r.psi_full : r.psi_some) * 100;
+      d = e.signal + " " + FormatPercent(v) + Past(v, full ? r.psi_full : r.psi_some) +
+          FormatPercent(full ? r.psi_full : r.psi_some) + held;
+    }
+    d += "; " + WorkingSetAgainstLimit(*peaks, declared);
+  } else if (f.reason == reason::kMemorySaturated) {
+    const auto& r = p.memory_saturated;
+    e.signal = "working set / limit";
+    const double limit = static_cast<double>(peaks->memory_limit_bytes.value_or(0));
+    e.value = limit > 0 ? t.peak / limit * 100 : 0;
+    e.threshold = r.working_set_ratio * 100;
+    d = "working set " + FormatBytes(static_cast<uint64_t>(t.peak)) +
+        " >= " + FormatPercent(r.working_set_ratio) + " of " +
+        FormatBytes(peaks->memory_limit_bytes.value_or(0)) + " limit" + held + " with " +
+        std::to_string(t.events) + " limit hits";
+  } else if (f.reason == reason::kCPUThrottled) {
+    const auto& r = p.cpu_throttled;
+    e.signal = "throttled CFS periods";
+    e.value = v * 100;
+    e.threshold = r.ratio * 100;
+    d = "throttled in " + FormatPercent(v) + " of CFS periods" + Past(v, r.ratio) +
+        FormatPercent(r.ratio) + held;
+    if (t.demand_den > 0 && peaks->quota_cores) {
+      d += "; CPU demand " +
+           FormatMillicores(
+               static_cast<uint64_t>(std::llround(t.demand_num / t.demand_den * 1000))) +
+           " against a " +
+           FormatMillicores(static_cast<uint64_t>(std::llround(*peaks->quota_cores * 1000))) +
+           " limit";
+    }
+  } else if (f.reason == reason::kIOContention) {
+    const auto& r = p.io_contention;
+    e.signal = "I/O PSI full";
+    e.value = v * 100;
+    e.threshold = r.psi_full * 100;
+    d = "I/O PSI full " + FormatPercent(v) + Past(v, r.psi_full) + FormatPercent(r.psi_full) + held;
+  } else if (f.reason == reason::kProcessesBlocked) {
+    const auto& r = p.processes_blocked;
+    e.signal = "seconds in state D";
+    e.value = t.peak;
+    e.threshold = static_cast<double>(r.window.count());
+    d = t.what + " in uninterruptible sleep (D) for " +
+        FormatDuration(Seconds(static_cast<int64_t>(t.peak))) + " >= " + FormatDuration(r.window);
+  } else if (f.reason == reason::kPidsExhausted) {
+    e.signal = "forks refused at pids limit";
+    e.value = static_cast<double>(t.events);
+    e.threshold = 0;
+    d = std::to_string(t.events) + (t.events == 1 ? " fork" : " forks") + " refused at pids limit";
+    if (peaks->pids_limit) d += " " + std::to_string(*peaks->pids_limit);
+    d += ", peak " + std::to_string(peaks->pids) + " pids";
+  } else if (f.reason == reason::kNetworkDegraded) {
+    const auto& r = p.network_degraded;
+    e.signal = "TCP retransmitted / sent segments";
+    e.value = v * 100;
+    e.threshold = r.ratio * 100;
+    d = "TCP retransmits " + FormatPercent(v) + " of sent segments" + Past(v, r.ratio) +
+        FormatPercent(r.ratio) + held;
+  } else if (f.reason == reason::kNodeOvercommitted) {
+    const auto& r = p.node_overcommitted;
+    if (t.signal == "psi") {
+      e.signal = "node memory PSI some";
+      e.value = v * 100;
+      e.threshold = r.psi_some * 100;
+      d = "node " + f.node + " memory PSI some " + FormatPercent(v) + Past(v, r.psi_some) +
+          FormatPercent(r.psi_some) + held;
+    } else {
+      e.signal = "Committed_AS / CommitLimit";
+      e.value = t.peak;
+      e.threshold = r.commit_ratio;
+      d = "node " + f.node + " overcommitted: " + t.what + held;
+    }
+  }
+  return e;
+}
+
+uint64_t RoundUpMillicores(double millicores) {
+  return static_cast<uint64_t>(std::ceil(millicores / 100 - 1e-9)) * 100;
+}
+
+// What would have held, per container name, from every instance's violations.
+std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, const Policy& p) {
+  std::map<std::string, Recommendation> by_container;
+  for (const Finding& f : findings) {
+    if (f.container == nullptr) continue;
+    const Peaks& peaks = f.track->peaks;
+    const RuleTrack& t = *f.rule;
+    Recommendation& rec = by_container[f.container->container];
+    rec.container = f.container->container;
+    auto raise = [](std::optional<uint64_t>& slot, uint64_t v) {
+      slot = std::max(slot.value_or(0), v);
+    };
+    if (f.reason == reason::kOOMKilled || f.reason == reason::kMemoryThrashing ||
+        f.reason == reason::kMemorySaturated) {
+      // The limit was hit, so the demand was at least the limit; while thrashing, the file
+      // pages refaulted per second (capped at the page cache it had) were missing too.
+      double demand = static_cast<double>(
+          std::max(peaks.working_set_bytes, peaks.memory_limit_bytes.value_or(0)));
+      if (f.reason == reason::kMemoryThrashing) {
+        demand += std::min(peaks.refault_bytes_per_s, static_cast<double>(peaks.file_bytes));
+      }
+      raise(rec.memory_limit_bytes,
+            RoundUpBytes(static_cast<uint64_t>(demand * p.recommendation.memory_headroom)));
+    } else if (f.reason == reason::kCPUThrottled && t.demand_den > 0) {
+      const double wanted = t.demand_num / t.demand_den * 1000 * p.recommendation.cpu_headroom;
+      const double quota = peaks.quota_cores.value_or(0) * 1000;
+      raise(rec.cpu_limit_millicores, RoundUpMillicores(std::max(wanted, quota + 100)));
+    } else if (f.reason == reason::kPidsExhausted) {
+      const double peak = static_cast<double>(std::max(peaks.pids, peaks.pids_limit.value_or(0)));
+      const uint64_t wanted =
+          static_cast<uint64_t>(std::ceil(peak * p.recommendation.pids_headroom / 10 - 1e-9)) * 10;
+      raise(rec.pids_limit, std::max<uint64_t>(wanted, static_cast<uint64_t>(peak) + 1));
+    }
+  }
+  std::vector<Recommendation> out;
+  for (auto& [name, rec] : by_container) {
+    std::vector<std::string> parts;
+    if (rec.memory_limit_bytes)
+      parts.push_back("memory limit >= " + FormatBytes(*rec.memory_limit_bytes));
+    if (rec.cpu_limit_millicores)
+      parts.push_back("CPU limit >= " + FormatMillicores(*rec.cpu_limit_millicores));
+    if (rec.pids_limit) parts.push_back("pids limit >= " + std::to_string(*rec.pids_limit));
+    if (parts.empty()) continue;
+    for (size_t i = 0; i < parts.size(); ++i) rec.text += (i ? ", " : "") + parts[i];
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+std::string NodeNotes(const std::vector<Evidence>& notes) {
+  std::string out;
+  for (const Evidence& e : notes) out += "; " + e.detail + " (not counted against this workload)";
+  return out;
+}
+
+}  // namespace
+
+Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeState& previous,
+                MonotonicTime now) {
+  Judgement j;
+  j.state = previous;
+  if (!j.state.generation || *j.state.generation != obs.generation) {
+    // A new pod template: nothing observed about the previous one may speak for it.
+    j.state = JudgeState{};
+    j.state.generation = obs.generation;
+  }
+  Verdict& verdict = j.verdict;
+  const std::string generation = std::to_string(obs.generation);
+
+  // Instances with readings recent enough to speak for the present.
+  std::vector<Instance> instances;
+  std::set<std::string> keep;
+  for (const ContainerObservation& c : obs.containers) {
+    MonotonicTime newest{-1};
+    for (const CgroupReading& r : c.readings) {
+      if (r.time >= obs.observing_since && r.time <= now) newest = std::max(newest, r.time);
+    }
+    if (newest < MonotonicTime(0) || now - newest > p.observation.max_age) continue;
+    Instance in;
+    in.obs = &c;
+    in.key = c.pod + "/" + c.container;
+    in.steps = BuildSteps(c.readings, obs.observing_since, now, p.observation.max_gap);
+    in.has_memory_psi =
+        std::any_of(c.readings.begin(), c.readings.end(),
+                    [](const CgroupReading& r) { return r.memory.pressure.has_value(); });
+    keep.insert(in.key);
+    instances.push_back(std::move(in));
+  }
+  // An instance without data is forgotten: its old violations must not outlive its data.
+  for (auto it = j.state.instances.begin(); it != j.state.instances.end();) {
+    if (it->first.rfind("node/", 0) != 0 && keep.count(it->first) == 0) {
+      it = j.state.instances.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  std::vector<Finding> findings;
+  std::vector<Evidence> node_notes;
+  for (const Instance& in : instances) {
+    InstanceTrack& track = j.state.instances[in.key];
+    AdvanceInstance(track, in, p);
+    for (const auto& [r, rule] : track.rules) {
+      if (rule.active) findings.push_back(Finding{r, in.obs, in.obs->node, &track, &rule});
+    }
+  }
+  std::set<std::string> nodes;
+  for (const Instance& in : instances) {
+    if (in.obs->node.empty()) {
+      for (const auto& [name, readings] : obs.nodes) nodes.insert(name);
+    } else {
+      nodes.insert(in.obs->node);
+    }
+  }
+  for (const std::string& node : nodes) {
+    auto readings = obs.nodes.find(node);
+    if (readings == obs.nodes.end()) continue;
+    InstanceTrack& track = j.state.instances["node/" + node];
+    AdvanceNode(track,
+                BuildSteps(readings->second, obs.observing_since, now, p.observation.max_gap), p);
+    for (const auto& [r, rule] : track.rules) {
+      if (!rule.active) continue;
+      Finding f{r, nullptr, node, &track, &rule};
+      if (p.node_overcommit_blames_workload) {
+        findings.push_back(f);
+      } else {
+        node_notes.push_back(Describe(f, p));
+      }
+    }
+  }
+
+  if (!findings.empty()) {
+    std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+      auto key = [](const Finding& f) {
+        return std::make_tuple(Severity(f.reason), f.container ? f.container->container : "",
+                               f.container ? f.container->pod : "", f.node);
+      };
+      return key(a) < key(b);
+    });
+    for (const Finding& f : findings) verdict.evidence.push_back(Describe(f, p));
+    verdict.recommendations = Recommend(findings, p);
+    const Finding& top = findings.front();
+    verdict.status = ConditionStatus::kFalse;
+    verdict.reason = top.reason;
+    verdict.message = (top.container ? Where(*top.container) + ": " : std::string()) +
+                      verdict.evidence.front().detail;
+    if (top.container) {
+      for (const Recommendation& rec : verdict.recommendations) {
+        if (rec.container == top.container->container) verdict.message += "; suggest " + rec.text;
+      }
+    }
+    std::vector<std::string> others;
+    for (const Finding& f : findings) {
+      if (f.reason != top.reason &&
+          std::find(others.begin(), others.end(), f.reason) == others.end()) {
+        others.push_back(f.reason);
+      }
+    }
+    if (!others.empty()) {
+      verdict.message += "; also ";
+      for (size_t i = 0; i < others.size(); ++i) verdict.message += (i ? ", " : "") + others[i];
+    }
+    verdict.message += NodeNotes(node_notes);
+    verdict.evidence.insert(verdict.evidence.end(), node_notes.begin(), node_notes.end());
+    return j;
+  }
+
+  verdict.evidence = node_notes;
+  const nanoseconds since_start = now - obs.observing_since;
+  if (since_start < p.observation.window) {
+    verdict.status = ConditionStatus::kUnknown;
+    verdict.reason = reason::kObserving;
+    verdict.message = "observing generation " + generation + ": " +
+                      FormatDuration(WholeSeconds(since_start)) + " of " +
+                      FormatDuration(p.observation.window) + " observed" + NodeNotes(node_notes);
+    return j;
+  }
+  if (instances.empty()) {
+    verdict.status = ConditionStatus::kUnknown;
+    verdict.reason = reason::kNoData;
+    verdict.message = obs.containers.empty()
+                          ? "no running pod of generation " + generation
+                          : "no readings newer than " + FormatDuration(p.observation.max_age) +
+                                " for any container of generation " + generation +
+                                " (no running pod, or agents unreachable)";
+    return j;
+  }
+  // Compliant needs every container (by name) observed for the whole window by at least one
+  // of its replicas; gaps do not count as observed.
+  std::map<std::string, nanoseconds> covered;
+  for (const Instance& in : instances) {
+    nanoseconds& c = covered[in.obs->container];
+    c = std::max(c, j.state.instances[in.key].covered);
+  }
+  nanoseconds least = covered.begin()->second;
+  for (const auto& [name, c] : covered) least = std::min(least, c);
+  if (least < p.observation.window) {
+    verdict.status = ConditionStatus::kUnknown;
+    verdict.reason = reason::kObserving;
+    verdict.message =
+        "observing generation " + generation + ": " + FormatDuration(WholeSeconds(least)) + " of " +
+        FormatDuration(p.observation.window) + " covered by readings" + NodeNotes(node_notes);
+    return j;
+  }
+
+  // Compliant: summarise the instance closest to its memory limit.
+  const Instance* closest = &instances.front();
+  auto fill = [&](const Instance& in) {
+    const Peaks& pk = j.state.instances[in.key].peaks;
+    if (!pk.memory_limit_bytes || *pk.memory_limit_bytes == 0) return 0.0;
+    return static_cast<double>(pk.working_set_bytes) / static_cast<double>(*pk.memory_limit_bytes);
+  };
+  for (const Instance& in : instances) {
+    if (fill(in) > fill(*closest)) closest = &in;
+  }
+  const InstanceTrack& ct = j.state.instances[closest->key];
+  std::string msg = Where(*closest->obs) + ": every rule holds over " +
+                    FormatDuration(WholeSeconds(ct.covered)) + "; peak " +
+                    WorkingSetAgainstLimit(ct.peaks, closest->obs->declared);
+  if (closest->has_memory_psi)
+    msg += ", memory PSI some " + FormatPercent(ct.peaks.memory_psi_some);
+  if (ct.peaks.quota_cores)
+    msg += ", CPU throttled " + FormatPercent(ct.peaks.cpu_throttled) + " of periods";
+  if (instances.size() > 1) msg += "; " + std::to_string(instances.size()) + " containers judged";
+  verdict.status = ConditionStatus::kTrue;
+  verdict.reason = reason::kCompliant;
+  verdict.message = msg + NodeNotes(node_notes);
+  return j;
+}
+
+}  // namespace gt::reconcile
