@@ -1,0 +1,38 @@
+// Counters the sampler and the server update lock-free and /metrics renders.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "agent/ring.h"
+#include "common/reading.h"
+
+namespace gt::agent {
+
+struct AgentMetrics {
+  std::atomic<uint64_t> samples_taken{0};
+  std::atomic<uint64_t> sample_failures{0};
+  std::atomic<uint64_t> read_errors{0};
+  std::atomic<uint64_t> sample_duration_ns_sum{0};
+  std::atomic<uint64_t> last_sample_duration_ns{0};
+  std::atomic<int64_t> last_sample_monotonic_ns{-1};  // -1: no sample yet
+  std::atomic<uint64_t> cgroups_tracked{0};
+  std::atomic<uint64_t> pods_tracked{0};
+
+  std::atomic<uint64_t> connections_active{0};
+  std::atomic<uint64_t> connections_rejected{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  std::atomic<uint64_t> request_errors{0};  // unreadable, oversized or timed-out requests
+
+  // Scrape requests by HTTP status code.
+  static constexpr std::array<int, 9> kCodes = {200, 400, 404, 405, 413, 431, 500, 503, 0};
+  std::array<std::atomic<uint64_t>, kCodes.size()> requests_by_code{};
+  void CountRequest(int code);
+
+  // Prometheus text exposition format 0.0.4.
+  std::string Render(const Ring& ring, MonotonicTime now) const;
+};
+
+}  // namespace gt::agent
