@@ -1,0 +1,397 @@
+#include "controller/controller.h"
+
+#include <algorithm>
+
+#include "controller/convert.h"
+
+namespace gt::controller {
+namespace {
+
+using reconcile::ConditionStatus;
+
+reconcile::Verdict ObservingVerdict(const Workload& workload) {
+  reconcile::Verdict verdict;
+  verdict.status = ConditionStatus::kUnknown;
+  verdict.reason = std::string(reconcile::reason::kObserving);
+  verdict.message = "new pod template (generation " + std::to_string(workload.generation) +
+                    "): observing, no verdict yet";
+  return verdict;
+}
+
+std::string ErrorText(const Error& error) { return error.ToString(); }
+
+}  // namespace
+
+Controller::Controller(ControllerOptions options, Clock& clock, Judge& judge, StatusWriter& writer,
+                       EventSink& events, const Leadership& leadership, Metrics& metrics,
+                       Logger& log)
+    : options_(options),
+      clock_(clock),
+      judge_(judge),
+      writer_(writer),
+      events_(events),
+      leadership_(leadership),
+      metrics_(metrics),
+      log_(log),
+      started_(clock.Monotonic()),
+      series_(options.series) {}
+
+void Controller::StartObserving(Runtime& runtime, const Workload& workload, MonotonicTime now) {
+  runtime.template_hash = workload.template_hash;
+  runtime.epoch_generation = workload.generation;
+  runtime.observing_since = now;
+  runtime.verdict = ObservingVerdict(workload);
+  runtime.warm = false;
+}
+
+void Controller::UpsertWorkload(Workload workload) {
+  metrics_.WatchEvent();
+  MonotonicTime now = clock_.Monotonic();
+  std::lock_guard lock(mu_);
+  auto [it, created] = runtimes_.try_emplace(workload.key);
+  Runtime& runtime = it->second;
+  if (created) {
+    StartObserving(runtime, workload, now);
+    runtime.template_generation = 0;  // the template predates this controller
+    // Warm start: the verdict on the object stands until this controller has its own, so
+    // a restart neither flaps the condition nor moves lastTransitionTime. Only when the
+    // annotation vouches that it is about this very generation.
+    auto annotation = ParseVerdictAnnotation(workload.verdict_annotation);
+    if (workload.condition && annotation && annotation->generation == workload.generation &&
+        annotation->status == workload.condition->status &&
+        annotation->reason == workload.condition->reason) {
+      runtime.verdict.status = workload.condition->status;
+      runtime.verdict.reason = workload.condition->reason;
+      runtime.verdict.message = workload.condition->message;
+      runtime.warm = true;
+    }
+  } else if (workload.template_hash != runtime.template_hash) {
+    // A new pod template: the verdict about the previous one must not stand a moment longer.
+    StartObserving(runtime, workload, now);
+    runtime.template_generation = workload.generation;
+    judge_.Forget(workload.key);
+    log_.Info("new pod template: observing", {{"workload", workload.key.ToString()},
+                                              {"generation", std::to_string(workload.generation)}});
+  }
+  dirty_.insert(workload.key);
+  store_.UpsertWorkload(std::move(workload));
+  dirty_cv_.notify_all();
+}
+
+void Controller::DeleteWorkload(const WorkloadKey& key) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.DeleteWorkload(key);
+  runtimes_.erase(key);
+  dirty_.erase(key);
+  judge_.Forget(key);
+}
+
+void Controller::UpsertReplicaSet(ReplicaSet replica_set) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.UpsertReplicaSet(std::move(replica_set));
+}
+
+void Controller::DeleteReplicaSet(const std::string& uid) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.DeleteReplicaSet(uid);
+}
+
+void Controller::UpsertPod(Pod pod) {
+  metrics_.WatchEvent();
+  MonotonicTime now = clock_.Monotonic();
+  std::lock_guard lock(mu_);
+  store_.UpsertPod(std::move(pod), now);
+}
+
+void Controller::DeletePod(const std::string& uid) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.DeletePod(uid);
+  series_.ForgetPod(uid);
+}
+
+void Controller::UpsertAgent(AgentPod agent) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.UpsertAgent(std::move(agent));
+}
+
+void Controller::DeleteAgent(const std::string& uid) {
+  metrics_.WatchEvent();
+  std::lock_guard lock(mu_);
+  store_.DeleteAgent(uid);
+  agents_.erase(uid);
+}
+
+std::vector<ScrapeRequest> Controller::PlanScrapes() const {
+  std::lock_guard lock(mu_);
+  std::vector<ScrapeRequest> out;
+  for (AgentTarget& target : store_.AgentTargets(options_.agent_port)) {
+    auto it = agents_.find(target.agent_uid);
+    uint64_t since = it == agents_.end() ? 0 : it->second.cursor;
+    out.push_back(ScrapeRequest{std::move(target), since});
+  }
+  return out;
+}
+
+void Controller::IngestScrape(const ScrapeRequest& request,
+                              Result<wire::SamplesResponse> response) {
+  MonotonicTime now = clock_.Monotonic();
+  const AgentTarget& target = request.target;
+  metrics_.ScrapeDone(target.node, response.has_value());
+  std::lock_guard lock(mu_);
+  AgentState& agent = agents_[target.agent_uid];
+  if (!response) {
+    // Missing readings age out into NoData in the Judge; they never become a violation.
+    ++agent.failures;
+    if (agent.failures == 1 || agent.failures % 30 == 0) {
+      log_.Warn("agent scrape failed; its node's readings are missing",
+                {{"node", target.node},
+                 {"agent", target.endpoint},
+                 {"failures", std::to_string(agent.failures)},
+                 {"error", ErrorText(response.error())}});
+    }
+    return;
+  }
+  if (agent.failures > 0) {
+    log_.Info("agent scrape recovered", {{"node", target.node}, {"agent", target.endpoint}});
+  }
+  agent.failures = 0;
+  wire::SamplesResponse& samples = *response;
+  if (samples.node.boot_id != agent.boot_id) {
+    agent.boot_id = samples.node.boot_id;
+    agent.offset.reset();  // a new boot: a new monotonic clock
+  }
+  // The agent restarted (its sequence starts over): ask from the beginning next time.
+  agent.cursor = samples.cursor < request.since ? 0 : samples.cursor;
+  if (samples.samples.empty()) return;
+
+  // Readings carry the node's CLOCK_MONOTONIC; the Judge compares them with ours. The
+  // smallest (our now - their newest) seen is the closest bound on the offset: a sample
+  // is never younger than zero.
+  std::chrono::nanoseconds candidate = now - samples.samples.back().monotonic;
+  if (!agent.offset || candidate < *agent.offset) agent.offset = candidate;
+  const std::chrono::nanoseconds offset = *agent.offset;
+
+  for (wire::Sample& sample : samples.samples) {
+    NodeReading node = sample.node;
+    node.time = sample.monotonic + offset;
+    series_.AppendNode(target.node, node);
+    for (wire::PodSample& pod : sample.pods) {
+      if (store_.FindPod(pod.uid) == nullptr) continue;  // not a pod we judge
+      for (wire::ContainerSample& container : pod.containers) {
+        CgroupReading reading = std::move(container.reading);
+        reading.time = (reading.time.count() != 0 ? reading.time : sample.monotonic) + offset;
+        series_.Append(pod.uid, container.id, reading);
+      }
+    }
+  }
+}
+
+reconcile::WorkloadObservation Controller::Observe(const Workload& workload, const Runtime& runtime,
+                                                   MonotonicTime now) const {
+  reconcile::WorkloadObservation observation;
+  observation.generation = runtime.epoch_generation;
+  observation.observing_since = runtime.observing_since;
+  std::set<std::string> nodes;
+  for (const Pod* pod : store_.CurrentPods(workload, runtime.template_generation)) {
+    for (const ContainerSpec& spec : pod->containers) {
+      auto state = std::find_if(pod->statuses.begin(), pod->statuses.end(),
+                                [&](const ContainerState& s) { return s.name == spec.name; });
+      if (state == pod->statuses.end() || state->id.empty()) continue;  // not created yet
+      const std::vector<CgroupReading>* readings = series_.Find(pod->uid, state->id);
+      bool no_readings = readings == nullptr || readings->empty();
+      if (no_readings && now - state->id_seen_at < options_.new_container_grace) continue;
+      reconcile::ContainerObservation container;
+      container.container = spec.name;
+      container.pod = pod->name;
+      container.node = pod->node;
+      container.declared = spec.declared;
+      if (!no_readings) container.readings = *readings;
+      observation.containers.push_back(std::move(container));
+      nodes.insert(pod->node);
+    }
+  }
+  for (const std::string& node : nodes) {
+    const std::vector<NodeReading>* readings = series_.FindNode(node);
+    if (readings != nullptr) observation.nodes.emplace(node, *readings);
+  }
+  return observation;
+}
+
+void Controller::Adopt(Runtime& runtime, reconcile::Verdict verdict, MonotonicTime now) {
+  if (runtime.warm) {
+    // Keep the verdict read back from the object until we have one of our own.
+    if (verdict.reason == reconcile::reason::kObserving) return;
+    if (verdict.reason == reconcile::reason::kNoData && now - started_ < options_.startup_grace) {
+      return;
+    }
+    runtime.warm = false;
+  }
+  runtime.verdict = std::move(verdict);
+}
+
+std::optional<Controller::PendingWrite> Controller::Plan(const Workload& workload, Runtime& runtime,
+                                                         MonotonicTime now) const {
+  Desired desired{runtime.verdict.status, runtime.verdict.reason, runtime.verdict.message,
+                  workload.generation};
+  WriteTiming timing{clock_.Wall(), now, options_.settle};
+  WritePlan plan = PlanWrite(desired, workload, runtime.memory, timing);
+  if (plan.empty()) return std::nullopt;
+  return PendingWrite{workload.key, workload.uid, workload.resource_version, std::move(plan)};
+}
+
+PassStats Controller::RunPass() {
+  std::lock_guard cycle(cycle_mu_);
+  auto started = clock_.Monotonic();
+  PassStats stats;
+  std::vector<PendingWrite> writes;
+  bool leader = leadership_.IsLeader();
+  {
+    std::lock_guard lock(mu_);
+    MonotonicTime now = clock_.Monotonic();
+    series_.Prune(now);
+    for (const auto& [key, workload] : store_.workloads()) {
+      if (!InScope(workload, options_.scope)) continue;
+      auto it = runtimes_.find(key);
+      if (it == runtimes_.end()) continue;
+      Runtime& runtime = it->second;
+      reconcile::WorkloadObservation observation = Observe(workload, runtime, now);
+      Adopt(runtime, judge_.Evaluate(key, observation, workload.overrides, now), now);
+      ++stats.judged;
+      switch (runtime.verdict.status) {
+        case ConditionStatus::kTrue:
+          ++stats.true_count;
+          break;
+        case ConditionStatus::kFalse:
+          ++stats.false_count;
+          break;
+        case ConditionStatus::kUnknown:
+          ++stats.unknown_count;
+          break;
+      }
+      if (leader) {
+        if (auto pending = Plan(workload, runtime, now)) writes.push_back(std::move(*pending));
+      }
+    }
+    dirty_.clear();
+  }
+  stats.planned_writes = writes.size();
+  Execute(writes);
+  metrics_.SetWorkloads(stats.true_count, stats.false_count, stats.unknown_count);
+  metrics_.PassDone(clock_.Monotonic() - started);
+  return stats;
+}
+
+size_t Controller::CheckDirty() {
+  std::lock_guard cycle(cycle_mu_);
+  std::vector<PendingWrite> writes;
+  size_t checked = 0;
+  bool leader = leadership_.IsLeader();
+  {
+    std::lock_guard lock(mu_);
+    if (leader != was_leader_) {
+      was_leader_ = leader;
+      metrics_.SetLeader(leader);
+      log_.Info(leader ? "leading: writing conditions" : "not leading: judging only");
+      // Whatever the previous leader left, or failed to write, is checked now.
+      if (leader) {
+        for (const auto& [key, workload] : store_.workloads()) dirty_.insert(key);
+      }
+    }
+    MonotonicTime now = clock_.Monotonic();
+    for (const WorkloadKey& key : dirty_) {
+      const Workload* workload = store_.FindWorkload(key);
+      auto it = runtimes_.find(key);
+      if (workload == nullptr || it == runtimes_.end() || !InScope(*workload, options_.scope)) {
+        continue;
+      }
+      ++checked;
+      if (leader) {
+        if (auto pending = Plan(*workload, it->second, now)) writes.push_back(std::move(*pending));
+      }
+    }
+    dirty_.clear();
+  }
+  Execute(writes);
+  return checked;
+}
+
+void Controller::Execute(std::vector<PendingWrite>& writes) {
+  for (PendingWrite& write : writes) {
+    std::string condition_version;
+    bool condition_ok = false;
+    if (write.plan.condition) {
+      auto result = writer_.ApplyCondition(write.key, write.uid, *write.plan.condition);
+      metrics_.WriteDone("condition", result.has_value());
+      if (result) {
+        condition_ok = true;
+        condition_version = *result;
+        log_.Info("condition written",
+                  {{"workload", write.key.ToString()},
+                   {"status", std::string(StatusText(write.plan.condition->status))},
+                   {"reason", write.plan.condition->reason},
+                   {"message", write.plan.condition->message}});
+        std::lock_guard lock(mu_);
+        if (auto it = runtimes_.find(write.key); it != runtimes_.end()) {
+          WriteMemory& memory = it->second.memory;
+          memory.condition = *write.plan.condition;
+          memory.condition_base_version = write.base_version;
+          memory.condition_written_at = clock_.Monotonic();
+        }
+      } else {
+        log_.Warn("condition write failed; retried on the next pass",
+                  {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});
+      }
+    }
+    if (write.plan.annotation) {
+      auto result = writer_.ApplyAnnotation(write.key, write.uid, *write.plan.annotation);
+      metrics_.WriteDone("annotation", result.has_value());
+      if (result) {
+        std::lock_guard lock(mu_);
+        if (auto it = runtimes_.find(write.key); it != runtimes_.end()) {
+          WriteMemory& memory = it->second.memory;
+          memory.annotation = *write.plan.annotation;
+          memory.annotation_base_versions = {write.base_version};
+          if (!condition_version.empty()) {
+            memory.annotation_base_versions.push_back(condition_version);
+          }
+          memory.annotation_written_at = clock_.Monotonic();
+        }
+      } else {
+        log_.Warn("annotation write failed; retried on the next pass",
+                  {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});
+      }
+    }
+    if (write.plan.event && condition_ok) events_.Emit(*write.plan.event);
+  }
+}
+
+bool Controller::WaitForDirty(std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(mu_);
+  dirty_cv_.wait_for(lock, timeout, [&] { return stopped_ || !dirty_.empty(); });
+  return !dirty_.empty();
+}
+
+void Controller::Stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  dirty_cv_.notify_all();
+}
+
+std::optional<reconcile::Verdict> Controller::VerdictOf(const WorkloadKey& key) const {
+  std::lock_guard lock(mu_);
+  auto it = runtimes_.find(key);
+  if (it == runtimes_.end()) return std::nullopt;
+  return it->second.verdict;
+}
+
+size_t Controller::workload_count() const {
+  std::lock_guard lock(mu_);
+  return store_.workloads().size();
+}
+
+}  // namespace gt::controller

@@ -1,0 +1,55 @@
+// The one place where Kubernetes JSON meets the controller's own types (model.h): objects
+// from informers in, server-side-apply bodies and Events out. Never throws.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "controller/model.h"
+
+namespace gt::controller {
+
+Result<Workload> WorkloadFromJson(WorkloadKind kind, const nlohmann::json& object);
+Result<ReplicaSet> ReplicaSetFromJson(const nlohmann::json& object);
+Result<Pod> PodFromJson(const nlohmann::json& object);
+Result<AgentPod> AgentPodFromJson(const nlohmann::json& object);
+
+// "apps/v1" kinds handled here; empty for anything else.
+std::optional<WorkloadKind> KindFromName(std::string_view kind);
+
+// Server-side apply body for the /status subresource holding only our condition (the
+// conditions list is a map keyed by type, so no other condition is touched). uid makes
+// the apply fail rather than create or hit a re-created object of the same name.
+nlohmann::json ConditionApplyBody(const WorkloadKey& key, std::string_view uid,
+                                  const Condition& condition);
+// Server-side apply body for the main resource holding only our annotation.
+nlohmann::json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid,
+                                   std::string_view value);
+
+// A core/v1 Event about `record.workload`, from component "groundtruth".
+nlohmann::json EventBody(const EventRecord& record, std::chrono::system_clock::time_point now,
+                         std::string_view reporting_instance);
+
+// RFC 3339 in UTC with second precision, as metav1.Time serialises: "2026-11-24T03:35:30Z".
+std::string FormatKubeTime(std::chrono::system_clock::time_point t);
+
+// groundtruth.dev/runtime-compliant: "<status>/<reason>/<generation>".
+std::string VerdictAnnotationValue(reconcile::ConditionStatus status, std::string_view reason,
+                                   int64_t generation);
+struct VerdictAnnotation {
+  reconcile::ConditionStatus status = reconcile::ConditionStatus::kUnknown;
+  std::string reason;
+  int64_t generation = 0;
+};
+std::optional<VerdictAnnotation> ParseVerdictAnnotation(std::string_view value);
+
+std::optional<reconcile::ConditionStatus> ParseConditionStatus(std::string_view text);
+
+// "containerd://0123abc" -> "0123abc"; an id without a scheme is returned as is.
+std::string_view StripRuntimeScheme(std::string_view container_id);
+
+}  // namespace gt::controller

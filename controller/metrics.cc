@@ -1,0 +1,112 @@
+#include "controller/metrics.h"
+
+#include <sstream>
+
+namespace gt::controller {
+namespace {
+
+std::string EscapeLabel(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Metrics::PassDone(std::chrono::nanoseconds duration) {
+  double seconds = std::chrono::duration<double>(duration).count();
+  std::lock_guard lock(mu_);
+  passes_.fetch_add(1);
+  pass_seconds_sum_ += seconds;
+  pass_seconds_last_ = seconds;
+}
+
+void Metrics::WriteDone(std::string_view what, bool ok) {
+  std::lock_guard lock(mu_);
+  ++writes_[{std::string(what), ok ? "ok" : "error"}];
+}
+
+void Metrics::ScrapeDone(const std::string& node, bool ok) {
+  std::lock_guard lock(mu_);
+  if (ok) {
+    ++scrapes_ok_;
+  } else {
+    ++scrape_errors_[node];
+  }
+}
+
+void Metrics::EventEmitted(bool ok) {
+  std::lock_guard lock(mu_);
+  ++(ok ? events_ok_ : events_failed_);
+}
+
+void Metrics::SetWorkloads(uint64_t true_count, uint64_t false_count, uint64_t unknown_count) {
+  std::lock_guard lock(mu_);
+  workloads_true_ = true_count;
+  workloads_false_ = false_count;
+  workloads_unknown_ = unknown_count;
+}
+
+uint64_t Metrics::writes() const {
+  std::lock_guard lock(mu_);
+  uint64_t n = 0;
+  for (const auto& [key, count] : writes_) {
+    if (key.second == "ok") n += count;
+  }
+  return n;
+}
+
+std::string Metrics::Render() const {
+  std::lock_guard lock(mu_);
+  std::ostringstream out;
+  out << "# HELP groundtruth_controller_reconcile_passes_total Full reconcile passes run.\n"
+      << "# TYPE groundtruth_controller_reconcile_passes_total counter\n"
+      << "groundtruth_controller_reconcile_passes_total " << passes_.load() << "\n"
+      << "# HELP groundtruth_controller_reconcile_pass_duration_seconds Time spent in passes.\n"
+      << "# TYPE groundtruth_controller_reconcile_pass_duration_seconds summary\n"
+      << "groundtruth_controller_reconcile_pass_duration_seconds_sum " << pass_seconds_sum_ << "\n"
+      << "groundtruth_controller_reconcile_pass_duration_seconds_count " << passes_.load() << "\n"
+      << "# HELP groundtruth_controller_last_pass_duration_seconds Duration of the latest pass.\n"
+      << "# TYPE groundtruth_controller_last_pass_duration_seconds gauge\n"
+      << "groundtruth_controller_last_pass_duration_seconds " << pass_seconds_last_ << "\n"
+      << "# HELP groundtruth_controller_status_writes_total Server-side applies sent.\n"
+      << "# TYPE groundtruth_controller_status_writes_total counter\n";
+  for (const auto& [key, count] : writes_) {
+    out << "groundtruth_controller_status_writes_total{what=\"" << key.first << "\",result=\""
+        << key.second << "\"} " << count << "\n";
+  }
+  out << "# HELP groundtruth_controller_scrapes_total Successful agent scrapes.\n"
+      << "# TYPE groundtruth_controller_scrapes_total counter\n"
+      << "groundtruth_controller_scrapes_total " << scrapes_ok_ << "\n"
+      << "# HELP groundtruth_controller_scrape_errors_total Failed agent scrapes by node.\n"
+      << "# TYPE groundtruth_controller_scrape_errors_total counter\n";
+  for (const auto& [node, count] : scrape_errors_) {
+    out << "groundtruth_controller_scrape_errors_total{agent=\"" << EscapeLabel(node) << "\"} "
+        << count << "\n";
+  }
+  out << "# HELP groundtruth_controller_events_total Kubernetes Events sent.\n"
+      << "# TYPE groundtruth_controller_events_total counter\n"
+      << "groundtruth_controller_events_total{result=\"ok\"} " << events_ok_ << "\n"
+      << "groundtruth_controller_events_total{result=\"error\"} " << events_failed_ << "\n"
+      << "# HELP groundtruth_controller_watch_events_total Watch events ingested.\n"
+      << "# TYPE groundtruth_controller_watch_events_total counter\n"
+      << "groundtruth_controller_watch_events_total " << watch_events_.load() << "\n"
+      << "# HELP groundtruth_controller_workloads Judged workloads by condition status.\n"
+      << "# TYPE groundtruth_controller_workloads gauge\n"
+      << "groundtruth_controller_workloads{status=\"True\"} " << workloads_true_ << "\n"
+      << "groundtruth_controller_workloads{status=\"False\"} " << workloads_false_ << "\n"
+      << "groundtruth_controller_workloads{status=\"Unknown\"} " << workloads_unknown_ << "\n"
+      << "# HELP groundtruth_controller_is_leader 1 while this replica holds the Lease.\n"
+      << "# TYPE groundtruth_controller_is_leader gauge\n"
+      << "groundtruth_controller_is_leader " << leader_.load() << "\n";
+  return out.str();
+}
+
+}  // namespace gt::controller

@@ -1,0 +1,44 @@
+// The controller's own Prometheus metrics (text exposition format 0.0.4).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace gt::controller {
+
+class Metrics {
+ public:
+  void PassDone(std::chrono::nanoseconds duration);
+  void WriteDone(std::string_view what, bool ok);  // what: "condition" | "annotation"
+  void ScrapeDone(const std::string& node, bool ok);
+  void WatchEvent() { watch_events_.fetch_add(1, std::memory_order_relaxed); }
+  void EventEmitted(bool ok);
+  void SetWorkloads(uint64_t true_count, uint64_t false_count, uint64_t unknown_count);
+  void SetLeader(bool leader) { leader_.store(leader ? 1 : 0); }
+
+  uint64_t writes() const;  // successful applies, both kinds
+  uint64_t passes() const { return passes_.load(); }
+  uint64_t watch_events() const { return watch_events_.load(); }
+
+  std::string Render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::atomic<uint64_t> passes_{0};
+  std::atomic<uint64_t> watch_events_{0};
+  std::atomic<int> leader_{0};
+  double pass_seconds_sum_ = 0;
+  double pass_seconds_last_ = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> writes_;  // (what, result)
+  std::map<std::string, uint64_t> scrape_errors_;                   // by agent node
+  uint64_t scrapes_ok_ = 0;
+  uint64_t events_ok_ = 0, events_failed_ = 0;
+  uint64_t workloads_true_ = 0, workloads_false_ = 0, workloads_unknown_ = 0;
+};
+
+}  // namespace gt::controller
