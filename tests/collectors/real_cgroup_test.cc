@@ -1,0 +1,259 @@
+// Real processes in real cgroups on this machine; asserts what CgroupReader reads.
+// ctest LABEL cgroup. Skipped (with the reason) when not root or without cgroups.
+#include "tests/collectors/real_cgroup.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "collectors/cgroup_reader.h"
+#include "collectors/discovery.h"
+#include "collectors/node_reader.h"
+
+namespace gt::collectors {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CgroupSandbox;
+
+constexpr uint64_t kMiB = 1024 * 1024;
+
+MonotonicTime Now() {
+  return std::chrono::duration_cast<MonotonicTime>(
+      std::chrono::steady_clock::now().time_since_epoch());
+}
+
+class RealCgroupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why = testing::RealCgroupsUnavailable(host_);
+    if (!why.empty()) GTEST_SKIP() << why;
+    layout_ = *DetectLayout(host_);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    sandbox_ = std::make_unique<CgroupSandbox>(
+        host_, layout_, std::string("gt-test-") + info->name() + "-" + std::to_string(::getpid()));
+    ASSERT_TRUE(sandbox_->ok()) << sandbox_->error();
+  }
+  void TearDown() override {
+    if (sandbox_) {
+      sandbox_->Destroy();
+      for (const auto& dir : sandbox_->Dirs("")) {
+        EXPECT_FALSE(std::filesystem::exists(dir)) << "left behind: " << dir;
+      }
+    }
+  }
+
+  std::unique_ptr<CgroupReader> OpenReader(const std::string& sub) {
+    auto reader = CgroupReader::Open(host_, layout_, sandbox_->Rel(sub));
+    EXPECT_TRUE(reader) << reader.error().ToString();
+    return reader ? std::move(*reader) : nullptr;
+  }
+
+  // Spawns `body` in <sub>; `body` gets the write end of a pipe to say "ready".
+  pid_t SpawnReady(const std::string& sub, std::function<void(int ready_fd)> body) {
+    int ready[2];
+    EXPECT_EQ(::pipe(ready), 0);
+    pid_t pid = sandbox_->Spawn(sub, [&] {
+      ::close(ready[0]);
+      body(ready[1]);
+    });
+    ::close(ready[1]);
+    bool ok = pid > 0 && testing::WaitReadable(ready[0], 20s);
+    ::close(ready[0]);
+    EXPECT_TRUE(ok) << "child did not get ready";
+    return ok ? pid : -1;
+  }
+
+  static void SayReady(int fd) {
+    char c = 'r';
+    (void)!::write(fd, &c, 1);
+  }
+
+  HostPaths host_;
+  CgroupLayout layout_ = CgroupLayout::kV2;
+  std::unique_ptr<CgroupSandbox> sandbox_;
+};
+
+TEST_F(RealCgroupTest, MemoryOfAProcessAllocating32MiB) {
+  ASSERT_TRUE(sandbox_->Make("mem"));
+  ASSERT_TRUE(sandbox_->SetMemoryLimit("mem", 64 * kMiB)) << sandbox_->error();
+  pid_t pid = SpawnReady("mem", [](int ready) {
+    size_t size = 32 * kMiB;
+    auto* p = static_cast<char*>(
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) ::_exit(2);
+    std::memset(p, 0x5a, size);  // fault every page in: charged to this cgroup
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  auto reader = OpenReader("mem");
+  ASSERT_TRUE(reader);
+  auto r = reader->Read(Now());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_GE(r->memory.usage_bytes, 32 * kMiB);
+  EXPECT_LT(r->memory.usage_bytes, 64 * kMiB);
+  EXPECT_GE(r->memory.anon_bytes, 30 * kMiB);
+  ASSERT_TRUE(r->memory.limit_bytes.has_value());
+  EXPECT_EQ(*r->memory.limit_bytes, 64 * kMiB);
+  ASSERT_TRUE(r->memory.peak_bytes.has_value());
+  EXPECT_GE(*r->memory.peak_bytes, r->memory.usage_bytes);
+  EXPECT_EQ(r->memory.events_oom_kill, 0u);
+  EXPECT_EQ(r->process_count, 1u);
+  EXPECT_EQ(r->pids.current, 1u);
+  if (layout_ != CgroupLayout::kV1) {
+    EXPECT_TRUE(r->memory.pressure.has_value());
+    EXPECT_TRUE(r->cpu.pressure.has_value());
+    EXPECT_TRUE(r->io.pressure.has_value());
+  }
+  ASSERT_TRUE(r->net.has_value());  // the host network namespace, through the child
+  EXPECT_TRUE(r->blocked.empty());
+}
+
+TEST_F(RealCgroupTest, ThrottlingCountersRiseUnderAQuota) {
+  ASSERT_TRUE(sandbox_->Make("cpu"));
+  ASSERT_TRUE(sandbox_->SetCpuQuota("cpu", 10000, 100000)) << sandbox_->error();  // 0.1 CPU
+  pid_t pid = SpawnReady("cpu", [](int ready) {
+    SayReady(ready);
+    volatile uint64_t x = 0;
+    for (;;) x = x + 1;
+  });
+  ASSERT_GT(pid, 0);
+  auto reader = OpenReader("cpu");
+  ASSERT_TRUE(reader);
+  auto first = reader->Read(Now());
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(first->cpu.quota_us, 10000u);
+  EXPECT_EQ(first->cpu.period_us, 100000u);
+  // Wait until the kernel has throttled it in a few more periods (bounded, not timed).
+  Result<CgroupReading> later = first;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(50ms);
+    later = reader->Read(Now());
+    ASSERT_TRUE(later) << later.error().ToString();
+    if (later->cpu.nr_throttled >= first->cpu.nr_throttled + 3) break;
+  }
+  EXPECT_GE(later->cpu.nr_throttled, first->cpu.nr_throttled + 3);
+  EXPECT_GT(later->cpu.throttled_us, first->cpu.throttled_us);
+  EXPECT_GT(later->cpu.nr_periods, first->cpu.nr_periods);
+  EXPECT_GT(later->cpu.usage_us, first->cpu.usage_us);
+}
+
+TEST_F(RealCgroupTest, ForksRefusedAtPidsMax) {
+  ASSERT_TRUE(sandbox_->Make("pids"));
+  ASSERT_TRUE(sandbox_->SetPidsMax("pids", 3)) << sandbox_->error();
+  pid_t pid = SpawnReady("pids", [](int ready) {
+    for (int i = 0; i < 10; ++i) {
+      pid_t child = ::fork();
+      if (child == 0) {
+        for (;;) ::pause();
+      }
+      if (child < 0) break;  // EAGAIN: pids.max reached
+    }
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  auto reader = OpenReader("pids");
+  ASSERT_TRUE(reader);
+  auto r = reader->Read(Now());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->pids.limit, 3u);
+  EXPECT_EQ(r->pids.current, 3u);
+  EXPECT_GE(r->pids.events_max, 1u);
+  EXPECT_EQ(r->process_count, 3u);
+}
+
+TEST_F(RealCgroupTest, ThreadInStateD) {
+  ASSERT_TRUE(sandbox_->Make("blocked"));
+  int tid_pipe[2];
+  ASSERT_EQ(::pipe(tid_pipe), 0);
+  // A thread that calls vfork() waits in TASK_KILLABLE (shown as D) until its child execs
+  // or exits; the child just sleeps.
+  pid_t pid = SpawnReady("blocked", [&](int ready) {
+    std::thread worker([&] {
+      pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
+      (void)!::write(tid_pipe[1], &tid, sizeof(tid));
+      SayReady(ready);
+      if (::vfork() == 0) {
+        for (;;) ::pause();
+      }
+    });
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  pid_t blocked_tid = 0;
+  ASSERT_EQ(::read(tid_pipe[0], &blocked_tid, sizeof(blocked_tid)), (ssize_t)sizeof(blocked_tid));
+  ::close(tid_pipe[0]);
+  ::close(tid_pipe[1]);
+  ASSERT_NE(blocked_tid, pid);
+  auto reader = OpenReader("blocked");
+  ASSERT_TRUE(reader);
+  Result<CgroupReading> r = reader->Read(Now());
+  for (int i = 0; i < 100 && r && r->blocked.empty(); ++i) {  // until the vfork happened
+    std::this_thread::sleep_for(20ms);
+    r = reader->Read(Now());
+  }
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->blocked.size(), 1u);
+  EXPECT_EQ(r->blocked[0].pid, pid);
+  EXPECT_EQ(r->blocked[0].tid, blocked_tid);
+  EXPECT_GT(r->blocked[0].start_time_ticks, 0u);
+  EXPECT_EQ(r->process_count, 2u);  // the process and its vfork child
+}
+
+TEST_F(RealCgroupTest, GoneAfterRmdir) {
+  ASSERT_TRUE(sandbox_->Make("short"));
+  pid_t pid = SpawnReady("short", [](int ready) {
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  auto reader = OpenReader("short");
+  ASSERT_TRUE(reader);
+  ASSERT_TRUE(reader->Read(Now()));
+  ASSERT_TRUE(sandbox_->Remove("short"));
+  auto r = reader->Read(Now());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kGone) << r.error().ToString();
+  // Re-created under the same name (pods churn): the same reader finds the new one.
+  ASSERT_TRUE(sandbox_->Make("short"));
+  ASSERT_TRUE(sandbox_->SetMemoryLimit("short", 48 * kMiB));
+  auto again = reader->Read(Now());
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->memory.limit_bytes, 48 * kMiB);
+}
+
+TEST_F(RealCgroupTest, DiscoversKubeletCgroupfsLayout) {
+  std::string uid = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+  std::string id(64, 'e');
+  ASSERT_TRUE(sandbox_->Make("burstable/pod" + uid + "/" + id));
+  auto pods = DiscoverPodsUnder(host_, layout_, sandbox_->root());
+  ASSERT_TRUE(pods) << pods.error().ToString();
+  ASSERT_EQ(pods->size(), 1u);
+  EXPECT_EQ((*pods)[0].pod_uid, uid);
+  EXPECT_EQ((*pods)[0].qos, "burstable");
+  ASSERT_EQ((*pods)[0].containers.size(), 1u);
+  EXPECT_EQ((*pods)[0].containers[0].container_id, id);
+  auto reader = CgroupReader::Open(host_, layout_, (*pods)[0].containers[0].relative_path);
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  EXPECT_TRUE((*reader)->Read(Now()));
+}
+
+TEST_F(RealCgroupTest, NodeReading) {
+  auto reader = NodeReader::Open(host_);
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  auto n = (*reader)->Read(Now());
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_GT(n->mem_total_bytes, 0u);
+  EXPECT_GT(n->commit_limit_bytes, 0u);
+  EXPECT_LE(n->mem_available_bytes, n->mem_total_bytes);
+}
+
+}  // namespace
+}  // namespace gt::collectors
