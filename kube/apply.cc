@@ -1,1 +1,94 @@
-namespace gt::kube {}
+#include "kube/apply.h"
+
+namespace gt::kube {
+
+const char* KindName(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kDeployment:
+      return "Deployment";
+    case WorkloadKind::kStatefulSet:
+      return "StatefulSet";
+    case WorkloadKind::kDaemonSet:
+      return "DaemonSet";
+  }
+  return "";
+}
+
+const char* ResourceName(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kDeployment:
+      return "deployments";
+    case WorkloadKind::kStatefulSet:
+      return "statefulsets";
+    case WorkloadKind::kDaemonSet:
+      return "daemonsets";
+  }
+  return "";
+}
+
+std::optional<WorkloadKind> ParseWorkloadKind(const std::string& kind) {
+  if (kind == "Deployment") return WorkloadKind::kDeployment;
+  if (kind == "StatefulSet") return WorkloadKind::kStatefulSet;
+  if (kind == "DaemonSet") return WorkloadKind::kDaemonSet;
+  return std::nullopt;
+}
+
+std::string WorkloadPath(WorkloadKind kind, const std::string& ns, const std::string& name) {
+  return "/apis/apps/v1/namespaces/" + ns + "/" + ResourceName(kind) + "/" + name;
+}
+
+std::string WorkloadStatusPath(WorkloadKind kind, const std::string& ns, const std::string& name) {
+  return WorkloadPath(kind, ns, name) + "/status";
+}
+
+namespace {
+
+Json Skeleton(WorkloadKind kind, const std::string& ns, const std::string& name) {
+  return Json{{"apiVersion", "apps/v1"},
+              {"kind", KindName(kind)},
+              {"metadata", {{"name", name}, {"namespace", ns}}}};
+}
+
+Result<Json> Send(KubeClient& client, const std::string& path, const Json& config) {
+  auto r = client.Apply(path, config, kFieldManager, /*force=*/true);
+  if (!r) return r.error();
+  if (!r->ok()) return ToError(*r, path);
+  return std::move(r->body);
+}
+
+}  // namespace
+
+Json ConditionApplyConfig(WorkloadKind kind, const std::string& ns, const std::string& name,
+                          const ConditionApply& c) {
+  Json cond = {{"type", c.type},
+               {"status", c.status},
+               {"reason", c.reason},
+               {"message", c.message},
+               {"lastTransitionTime", FormatTime(c.last_transition_time)}};
+  if (kind == WorkloadKind::kDeployment) cond["lastUpdateTime"] = FormatTime(c.last_update_time);
+  Json config = Skeleton(kind, ns, name);
+  config["status"] = {{"conditions", Json::array({cond})}};
+  return config;
+}
+
+Json AnnotationApplyConfig(WorkloadKind kind, const std::string& ns, const std::string& name,
+                           const std::string& key, const std::string& value) {
+  Json config = Skeleton(kind, ns, name);
+  config["metadata"]["annotations"] = {{key, value}};
+  return config;
+}
+
+Result<Json> ApplyCondition(KubeClient& client, WorkloadKind kind, const std::string& ns,
+                            const std::string& name, const ConditionApply& condition) {
+  return Send(client, WorkloadStatusPath(kind, ns, name),
+              ConditionApplyConfig(kind, ns, name, condition));
+}
+
+Result<Json> ApplyAnnotation(KubeClient& client, WorkloadKind kind, const std::string& ns,
+                             const std::string& name, const std::string& key,
+                             const std::string& value) {
+  return Send(client, WorkloadPath(kind, ns, name),
+              AnnotationApplyConfig(kind, ns, name, key, value));
+}
+
+}  // namespace gt::kube

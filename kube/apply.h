@@ -1,0 +1,49 @@
+// Server-side apply of the RuntimeCompliant condition and its annotation mirror on apps/v1
+// workloads, always with field manager "groundtruth" (DESIGN.md: never kubectl's nor a
+// GitOps tool's manager name).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "kube/client.h"
+#include "kube/time_format.h"
+
+namespace gt::kube {
+
+inline constexpr char kFieldManager[] = "groundtruth";
+
+enum class WorkloadKind { kDeployment, kStatefulSet, kDaemonSet };
+const char* KindName(WorkloadKind kind);      // Deployment
+const char* ResourceName(WorkloadKind kind);  // deployments
+std::optional<WorkloadKind> ParseWorkloadKind(const std::string& kind);
+
+std::string WorkloadPath(WorkloadKind kind, const std::string& ns, const std::string& name);
+std::string WorkloadStatusPath(WorkloadKind kind, const std::string& ns, const std::string& name);
+
+struct ConditionApply {
+  std::string type;
+  std::string status;
+  std::string reason;
+  std::string message;
+  WallTime last_transition_time;
+  WallTime last_update_time;  // written on Deployments only: the others' schema lacks it
+};
+
+// The apply configuration for /status: only our condition. conditions is a map list keyed
+// by type, so the API server merges it with the conditions other managers own.
+Json ConditionApplyConfig(WorkloadKind kind, const std::string& ns, const std::string& name,
+                          const ConditionApply& condition);
+Json AnnotationApplyConfig(WorkloadKind kind, const std::string& ns, const std::string& name,
+                           const std::string& key, const std::string& value);
+
+// PATCH .../status?fieldManager=groundtruth&force=true. Non-2xx answers become Errors.
+Result<Json> ApplyCondition(KubeClient& client, WorkloadKind kind, const std::string& ns,
+                            const std::string& name, const ConditionApply& condition);
+// PATCH the workload itself with only metadata.annotations[key].
+Result<Json> ApplyAnnotation(KubeClient& client, WorkloadKind kind, const std::string& ns,
+                             const std::string& name, const std::string& key,
+                             const std::string& value);
+
+}  // namespace gt::kube
