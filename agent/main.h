@@ -1,0 +1,12 @@
+// Entry points for `groundtruth agent` and `groundtruth certs` (cli/main.cc dispatches).
+#pragma once
+
+namespace gt::agent {
+
+// Returns the process exit code: 0 after a clean stop (SIGTERM/SIGINT), 3 on bad flags or
+// configuration, 1 when it cannot start.
+int AgentMain(int argc, char** argv);
+
+int CertsMain(int argc, char** argv);  // defined in certs.cc
+
+}  // namespace gt::agent
