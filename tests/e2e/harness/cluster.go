@@ -58,15 +58,15 @@ type Options struct {
 
 // Cluster is a running control plane.
 type Cluster struct {
-	ID           string
-	Dir          string
-	BinDir       string
-	CgroupRoot   string
-	Server       string // https://127.0.0.1:<port>
-	Kubeconfig   string // admin (system:masters) kubeconfig
-	CA           *CA
-	Config       *rest.Config
-	Client       kubernetes.Interface
+	ID                string
+	Dir               string
+	BinDir            string
+	CgroupRoot        string
+	Server            string // https://127.0.0.1:<port>
+	Kubeconfig        string // admin (system:masters) kubeconfig
+	CA                *CA
+	Config            *rest.Config
+	Client            kubernetes.Interface
 	ServiceAccountKey KeyPair
 
 	opts      Options
