@@ -63,6 +63,15 @@ class NodeReaderImpl final : public NodeReader {
     return out;
   }
 
+  std::vector<std::string> OpenFilePaths() const override {
+    std::vector<std::string> out;
+    for (const File* f :
+         {&meminfo_, &vmstat_, &loadavg_, &memory_pressure_, &cpu_pressure_, &io_pressure_}) {
+      if (f->fd.valid()) out.push_back(proc_ + "/" + f->name);
+    }
+    return out;
+  }
+
  private:
   struct File {
     const char* name;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "collectors/host.h"
 #include "common/reading.h"
@@ -15,6 +17,8 @@ class NodeReader {
   static Result<std::unique_ptr<NodeReader>> Open(const HostPaths& paths);
   virtual ~NodeReader() = default;
   virtual Result<NodeReading> Read(MonotonicTime now) = 0;
+  // Every file held open, by full path (for diagnostics and the benchmark's floor).
+  virtual std::vector<std::string> OpenFilePaths() const = 0;
 };
 
 }  // namespace gt::collectors

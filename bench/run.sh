@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every benchmark binary in BUILD_DIR/bench/ (each prints its figures and exits non-zero
+# when over its budget). Usage: bench/run.sh BUILD_DIR [benchmark flags...]
+set -uo pipefail
+build="${1:?usage: bench/run.sh BUILD_DIR [benchmark flags...]}"
+shift
+dir="$build/bench"
+if [ ! -d "$dir" ]; then
+  echo "bench: no $dir (configure with -DGT_BENCH=ON and libbenchmark-dev installed)" >&2
+  exit 3
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "bench: the benchmarks create real cgroups and need root" >&2
+  exit 3
+fi
+status=0
+found=0
+for bin in "$dir"/*; do
+  [ -f "$bin" ] && [ -x "$bin" ] || continue
+  found=1
+  echo "== $(basename "$bin")"
+  "$bin" "$@" || status=1
+done
+if [ "$found" = 0 ]; then
+  echo "bench: no benchmark binaries in $dir" >&2
+  exit 3
+fi
+exit $status
