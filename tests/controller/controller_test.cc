@@ -1,0 +1,367 @@
+#include "controller/controller.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <sstream>
+
+#include "common/clock.h"
+#include "fakes.h"
+
+namespace gt::controller {
+namespace {
+
+using namespace testing;
+using namespace std::chrono_literals;
+using reconcile::ConditionStatus;
+
+const WorkloadKey kWeb{WorkloadKind::kDeployment, "shop", "web"};
+const WorkloadKey kDb{WorkloadKind::kStatefulSet, "shop", "db"};
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ctl_ = NewController(); }
+
+  std::unique_ptr<Controller> NewController(ControllerOptions options = {}) {
+    return std::make_unique<Controller>(options, clock_, judge_, writer_, events_, leadership_,
+                                        metrics_, log_);
+  }
+
+  // The cluster as the API server holds it: a Deployment with its ReplicaSet and a pod, a
+  // StatefulSet with a pod, an agent on the node.
+  void Populate(Controller& ctl) {
+    if (objects_.empty()) {
+      objects_[kWeb] = WorkloadJson("Deployment", "web", "d1", 1, PodTemplate("web", "nginx:1"));
+      objects_[kDb] = WorkloadJson("StatefulSet", "db", "s1", 1, PodTemplate("db", "mysql:8"));
+      objects_[kDb]["status"]["updateRevision"] = "db-1";
+    }
+    ctl.UpsertWorkload(MustWorkload(kWeb.kind, objects_[kWeb]));
+    ctl.UpsertWorkload(MustWorkload(kDb.kind, objects_[kDb]));
+    ctl.UpsertReplicaSet(*ReplicaSetFromJson(
+        ReplicaSetJson("web-1", "rs1", "d1", "1", PodTemplate("web", "nginx:1"), "h1")));
+    ctl.UpsertPod(MustPod(PodJson("web-1-a", "p1", "ReplicaSet", "rs1", "node-1", "c-web")));
+    ctl.UpsertPod(MustPod(PodJson("db-0", "p2", "StatefulSet", "s1", "node-1", "c-db",
+                                  {{"controller-revision-hash", "db-1"}})));
+    ctl.UpsertAgent(*AgentPodFromJson(AgentJson("agent-x", "a1", "node-1", "10.1.0.5")));
+  }
+
+  // The API server applies what was written and the informer delivers the result.
+  void Reflect(Controller& ctl) {
+    std::set<WorkloadKey> touched;
+    for (const auto& write : writer_.conditions) {
+      SetLiveCondition(objects_[write.key], write.condition);
+      BumpVersion(objects_[write.key]);
+      touched.insert(write.key);
+    }
+    for (const auto& write : writer_.annotations) {
+      objects_[write.key]["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"] =
+          write.value;
+      BumpVersion(objects_[write.key]);
+      touched.insert(write.key);
+    }
+    writer_.Clear();
+    for (const WorkloadKey& key : touched)
+      ctl.UpsertWorkload(MustWorkload(key.kind, objects_[key]));
+  }
+
+  wire::SamplesResponse Samples(
+      uint64_t cursor, MonotonicTime agent_time,
+      const std::vector<std::pair<std::string, std::string>>& containers) {
+    wire::SamplesResponse r;
+    r.node = {"node-1", "boot-1"};
+    r.cursor = cursor;
+    wire::Sample s;
+    s.seq = cursor;
+    s.monotonic = agent_time;
+    s.node.time = agent_time;
+    for (const auto& [pod, id] : containers) {
+      wire::PodSample p;
+      p.uid = pod;
+      wire::ContainerSample c;
+      c.id = id;
+      c.reading.time = agent_time;
+      c.reading.memory.usage_bytes = 100;
+      p.containers.push_back(c);
+      s.pods.push_back(p);
+    }
+    r.samples.push_back(s);
+    return r;
+  }
+
+  std::map<WorkloadKey, json> objects_;
+  FakeClock clock_;
+  FakeJudge judge_;
+  FakeStatusWriter writer_;
+  FakeEvents events_;
+  FakeLeadership leadership_;
+  Metrics metrics_;
+  std::ostringstream log_text_;
+  Logger log_{log_text_};
+  std::unique_ptr<Controller> ctl_;
+};
+
+TEST_F(ControllerTest, WritesOnceThenNothingInSteadyState) {
+  Populate(*ctl_);
+  judge_.verdicts[kWeb] = FakeJudge::Compliant("all 1 containers within limits for 5m");
+  ctl_->RunPass();
+  ASSERT_EQ(writer_.conditions.size(), 2u);
+  ASSERT_EQ(writer_.annotations.size(), 2u);
+  EXPECT_EQ(writer_.conditions[0].condition.status, ConditionStatus::kTrue);
+  EXPECT_EQ(writer_.conditions[0].uid, "d1");
+  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/1");
+  EXPECT_EQ(events_.events.size(), 2u);
+  EXPECT_FALSE(events_.events[0].warning);
+  Reflect(*ctl_);
+  ctl_->CheckDirty();
+  for (int i = 0; i < 20; ++i) {
+    clock_.Advance(10s);
+    judge_.verdicts[kWeb] =
+        FakeJudge::Compliant("all 1 containers within limits for " + std::to_string(i) + "m");
+    ctl_->RunPass();
+    ctl_->CheckDirty();
+  }
+  EXPECT_EQ(writer_.total(), 0u);
+  EXPECT_EQ(events_.events.size(), 2u);
+}
+
+TEST_F(ControllerTest, NewPodTemplateResetsToObservingAtOnce) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  ctl_->CheckDirty();
+  events_.events.clear();
+
+  json& web = objects_[kWeb];
+  web["spec"]["template"] = PodTemplate("web", "nginx:2");
+  web["metadata"]["generation"] = 2;
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->CheckDirty();  // the watch event alone, no pass
+  ASSERT_EQ(writer_.conditions.size(), 1u);
+  EXPECT_EQ(writer_.conditions[0].condition.status, ConditionStatus::kUnknown);
+  EXPECT_EQ(writer_.conditions[0].condition.reason, "Observing");
+  ASSERT_EQ(writer_.annotations.size(), 1u);
+  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/2");
+  EXPECT_EQ(judge_.forgotten, std::vector<WorkloadKey>{kWeb});
+  EXPECT_TRUE(events_.events.empty());
+
+  // The old ReplicaSet's pod does not count for the new template.
+  Reflect(*ctl_);
+  judge_.verdicts[kWeb] = FakeJudge::Unknown("Observing", "observing for 0s");
+  ctl_->RunPass();
+  EXPECT_TRUE(judge_.observations[kWeb].containers.empty());
+  EXPECT_EQ(judge_.observations[kWeb].generation, 2);
+}
+
+TEST_F(ControllerTest, ScaleKeepsTheVerdictAndMovesTheAnnotationGeneration) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  json& web = objects_[kWeb];
+  web["spec"]["replicas"] = 3;
+  web["metadata"]["generation"] = 2;
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->CheckDirty();
+  EXPECT_TRUE(writer_.conditions.empty());
+  ASSERT_EQ(writer_.annotations.size(), 1u);
+  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/2");
+  EXPECT_TRUE(judge_.forgotten.empty());
+}
+
+TEST_F(ControllerTest, WipedStatefulSetConditionIsReassertedOnTheWatchEvent) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  std::string transition =
+      objects_[kDb]["status"]["conditions"][0]["lastTransitionTime"].get<std::string>();
+  events_.events.clear();
+  clock_.Advance(1h);
+
+  // The StatefulSet controller rebuilds its status and drops foreign conditions.
+  json& db = objects_[kDb];
+  db["status"] = {{"observedGeneration", 1}, {"replicas", 1}, {"updateRevision", "db-1"}};
+  BumpVersion(db);
+  ctl_->UpsertWorkload(MustWorkload(kDb.kind, db));
+  ctl_->CheckDirty();
+  ASSERT_EQ(writer_.conditions.size(), 1u);
+  EXPECT_EQ(writer_.conditions[0].key, kDb);
+  EXPECT_EQ(writer_.conditions[0].condition.last_transition_time, transition);
+  EXPECT_TRUE(writer_.annotations.empty());  // annotations are not touched by the wipe
+  EXPECT_TRUE(events_.events.empty());       // not a transition
+}
+
+TEST_F(ControllerTest, RestartKeepsTheVerdictAndItsTransitionTime) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  std::string transition =
+      objects_[kWeb]["status"]["conditions"][0]["lastTransitionTime"].get<std::string>();
+
+  clock_.Advance(1h);
+  FakeJudge fresh_judge;  // a restarted controller: no judge state
+  auto restarted = std::make_unique<Controller>(ControllerOptions{}, clock_, fresh_judge, writer_,
+                                                events_, leadership_, metrics_, log_);
+  Populate(*restarted);
+  // Populate rebuilt the objects; give them the condition they carry in the cluster.
+  for (auto& [key, object] : objects_) {
+    SetLiveCondition(object, Condition{ConditionStatus::kTrue, "Compliant",
+                                       "all 1 containers within limits", transition, transition});
+    object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"] = "True/Compliant/1";
+    restarted->UpsertWorkload(MustWorkload(key.kind, object));
+  }
+  events_.events.clear();
+  fresh_judge.verdicts[kWeb] = FakeJudge::Unknown("Observing", "first window not complete");
+  fresh_judge.verdicts[kDb] = FakeJudge::Unknown("NoData", "no readings yet");  // not scraped
+  restarted->CheckDirty();
+  restarted->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
+  fresh_judge.verdicts.clear();  // now both are judged Compliant
+  clock_.Advance(5min);
+  restarted->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
+  EXPECT_TRUE(events_.events.empty());
+
+  // A later transition moves lastTransitionTime.
+  fresh_judge.verdicts[kWeb] = FakeJudge::Violated("MemoryThrashing", "container web: PSI 40%");
+  restarted->RunPass();
+  ASSERT_EQ(writer_.conditions.size(), 1u);
+  EXPECT_NE(writer_.conditions[0].condition.last_transition_time, transition);
+  ASSERT_EQ(events_.events.size(), 1u);
+  EXPECT_TRUE(events_.events[0].warning);
+}
+
+TEST_F(ControllerTest, ObjectFromAnotherGenerationIsNotTakenAsAVerdict) {
+  objects_[kWeb] = WorkloadJson("Deployment", "web", "d1", 3, PodTemplate("web", "nginx:1"));
+  SetLiveCondition(objects_[kWeb], Condition{ConditionStatus::kTrue, "Compliant", "ok",
+                                             "2026-01-01T00:00:00Z", ""});
+  objects_[kWeb]["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"] =
+      "True/Compliant/2";
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, objects_[kWeb]));
+  ctl_->CheckDirty();
+  ASSERT_EQ(writer_.conditions.size(), 1u);
+  EXPECT_EQ(writer_.conditions[0].condition.reason, "Observing");
+  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/3");
+}
+
+TEST_F(ControllerTest, OnlyTheLeaderWrites) {
+  leadership_.leader = false;
+  Populate(*ctl_);
+  ctl_->CheckDirty();
+  ctl_->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
+  EXPECT_TRUE(events_.events.empty());
+  EXPECT_EQ(judge_.evaluations, 2);  // a follower still judges, to take over warm
+
+  leadership_.leader = true;
+  ctl_->CheckDirty();  // taking the lead checks everything at once
+  EXPECT_EQ(writer_.conditions.size(), 2u);
+  EXPECT_EQ(writer_.annotations.size(), 2u);
+}
+
+TEST_F(ControllerTest, FailedWriteIsRetriedOnTheNextPass) {
+  Populate(*ctl_);
+  writer_.fail = true;
+  ctl_->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
+  EXPECT_TRUE(events_.events.empty());
+  writer_.fail = false;
+  clock_.Advance(10s);
+  ctl_->RunPass();
+  EXPECT_EQ(writer_.conditions.size(), 2u);
+  EXPECT_EQ(events_.events.size(), 2u);
+  EXPECT_NE(log_text_.str().find("condition write failed"), std::string::npos);
+}
+
+TEST_F(ControllerTest, ScopeAndOptOut) {
+  objects_[kWeb] = WorkloadJson("Deployment", "web", "d1", 1, PodTemplate("web", "nginx:1"),
+                                {{"app", "web"}});  // no GitOps tool
+  objects_[kDb] =
+      WorkloadJson("StatefulSet", "db", "s1", 1, PodTemplate("db", "mysql:8"),
+                   {{"app.kubernetes.io/instance", "db"}}, {{"groundtruth.dev/enabled", "false"}});
+  for (auto& [key, object] : objects_) ctl_->UpsertWorkload(MustWorkload(key.kind, object));
+  ctl_->RunPass();
+  EXPECT_EQ(judge_.evaluations, 0);
+  EXPECT_EQ(writer_.total(), 0u);
+
+  ControllerOptions all;
+  all.scope = Scope::kAll;
+  auto everything = NewController(all);
+  for (auto& [key, object] : objects_) everything->UpsertWorkload(MustWorkload(key.kind, object));
+  everything->RunPass();
+  EXPECT_EQ(judge_.evaluations, 1);  // the opted-out StatefulSet stays out
+  EXPECT_TRUE(judge_.observations.contains(kWeb));
+}
+
+TEST_F(ControllerTest, AnnotationOverridesReachTheJudge) {
+  objects_[kWeb] = WorkloadJson("Deployment", "web", "d1", 1, PodTemplate("web", "nginx:1"),
+                                {{"app.kubernetes.io/instance", "web"}},
+                                {{"groundtruth.dev/cpu-throttled.ratio", "0.5"},
+                                 {"groundtruth.dev/memory-thrashing.window", "30s"},
+                                 {"unrelated.io/x", "y"}});
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, objects_[kWeb]));
+  ctl_->RunPass();
+  EXPECT_EQ(judge_.overrides[kWeb],
+            (std::map<std::string, std::string>{{"cpu-throttled.ratio", "0.5"},
+                                                {"memory-thrashing.window", "30s"}}));
+}
+
+TEST_F(ControllerTest, ScrapedReadingsArePairedWithContainersOnOurClock) {
+  Populate(*ctl_);
+  auto plan = ctl_->PlanScrapes();
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].target.endpoint, "10.1.0.5:9443");
+  EXPECT_EQ(plan[0].since, 0u);
+  // The agent's clock is 900 s behind ours; a pod we do not know is ignored.
+  MonotonicTime agent_now = clock_.Monotonic() - 900s;
+  ctl_->IngestScrape(plan[0], Samples(7, agent_now, {{"p1", "c-web"}, {"p-unknown", "c-x"}}));
+  EXPECT_EQ(ctl_->PlanScrapes()[0].since, 7u);
+  ctl_->RunPass();
+  const auto& observation = judge_.observations[kWeb];
+  ASSERT_EQ(observation.containers.size(), 1u);
+  const auto& container = observation.containers[0];
+  EXPECT_EQ(container.pod, "web-1-a");
+  EXPECT_EQ(container.node, "node-1");
+  EXPECT_EQ(container.declared.memory_limit_bytes, 2ull << 30);
+  ASSERT_EQ(container.readings.size(), 1u);
+  EXPECT_EQ(container.readings[0].time, clock_.Monotonic());
+  ASSERT_TRUE(observation.nodes.contains("node-1"));
+
+  // The agent restarted: its sequence starts over, and so does our cursor.
+  clock_.Advance(10s);
+  ctl_->IngestScrape(ctl_->PlanScrapes()[0], Samples(2, agent_now + 10s, {}));
+  EXPECT_EQ(ctl_->PlanScrapes()[0].since, 0u);
+}
+
+TEST_F(ControllerTest, FailingOrGarbageAgentLeavesReadingsMissingNeverInvented) {
+  ControllerOptions options;
+  options.new_container_grace = 20s;
+  ctl_ = NewController(options);
+  Populate(*ctl_);
+  auto plan = ctl_->PlanScrapes();
+  ctl_->IngestScrape(plan[0], MakeError(ErrorCode::kMalformed, "samples[0]: expected object"));
+  ctl_->IngestScrape(plan[0], MakeError(ErrorCode::kUnavailable, "timed out after 5s"));
+  EXPECT_NE(log_text_.str().find("agent scrape failed"), std::string::npos);
+  EXPECT_NE(
+      metrics_.Render().find("groundtruth_controller_scrape_errors_total{agent=\"node-1\"} 2"),
+      std::string::npos);
+  ctl_->RunPass();
+  EXPECT_TRUE(judge_.observations[kWeb].containers.empty());  // just started: left out
+  clock_.Advance(30s);
+  ctl_->RunPass();
+  ASSERT_EQ(judge_.observations[kWeb].containers.size(), 1u);  // now: present, without data
+  EXPECT_TRUE(judge_.observations[kWeb].containers[0].readings.empty());
+  EXPECT_EQ(ctl_->PlanScrapes()[0].since, 0u);
+}
+
+TEST_F(ControllerTest, DeletedWorkloadIsForgotten) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  ctl_->DeleteWorkload(kWeb);
+  EXPECT_FALSE(ctl_->VerdictOf(kWeb));
+  EXPECT_EQ(ctl_->workload_count(), 1u);
+  EXPECT_EQ(judge_.forgotten, std::vector<WorkloadKey>{kWeb});
+}
+
+}  // namespace
+}  // namespace gt::controller

@@ -1,0 +1,155 @@
+#include "controller/convert.h"
+
+#include <gtest/gtest.h>
+
+#include "controller/scope.h"
+#include "fakes.h"
+
+namespace gt::controller {
+namespace {
+
+using namespace testing;
+using reconcile::ConditionStatus;
+
+TEST(Convert, WorkloadCarriesScopeOverridesConditionAndAnnotation) {
+  json object = WorkloadJson("Deployment", "web", "u1", 4, PodTemplate("web", "nginx:1"),
+                             {{"kustomize.toolkit.fluxcd.io/name", "apps"}},
+                             {{"groundtruth.dev/cpu-throttled.ratio", "0.5"},
+                              {"groundtruth.dev/runtime-compliant", "True/Compliant/4"},
+                              {"groundtruth.dev/enabled", "true"},
+                              {"deployment.kubernetes.io/revision", "7"}});
+  SetLiveCondition(object, Condition{ConditionStatus::kTrue, "Compliant", "ok",
+                                     "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"});
+  auto w = WorkloadFromJson(WorkloadKind::kDeployment, object);
+  ASSERT_TRUE(w) << w.error().ToString();
+  EXPECT_EQ(w->key, (WorkloadKey{WorkloadKind::kDeployment, "shop", "web"}));
+  EXPECT_EQ(w->generation, 4);
+  EXPECT_TRUE(w->gitops_managed);
+  EXPECT_FALSE(w->opted_out);
+  EXPECT_EQ(w->deployment_revision, "7");
+  EXPECT_EQ(w->overrides, (std::map<std::string, std::string>{{"cpu-throttled.ratio", "0.5"}}));
+  EXPECT_EQ(w->verdict_annotation, "True/Compliant/4");
+  ASSERT_TRUE(w->condition);
+  EXPECT_EQ(w->condition->last_transition_time, "2026-01-01T00:00:00Z");
+}
+
+TEST(Convert, ScopeAndOptOut) {
+  auto managed = [](const json& labels, const json& annotations) {
+    json object =
+        WorkloadJson("Deployment", "a", "u", 1, PodTemplate("a", "i"), labels, annotations);
+    return MustWorkload(WorkloadKind::kDeployment, object);
+  };
+  EXPECT_TRUE(managed({{"app.kubernetes.io/instance", "x"}}, json::object()).gitops_managed);
+  EXPECT_TRUE(managed(json::object(), {{"argocd.argoproj.io/tracking-id", "a:apps/Deployment:n/a"}})
+                  .gitops_managed);
+  EXPECT_TRUE(managed({{"helm.toolkit.fluxcd.io/name", "x"}}, json::object()).gitops_managed);
+  Workload plain = managed({{"app", "x"}}, json::object());
+  EXPECT_FALSE(plain.gitops_managed);
+  EXPECT_FALSE(InScope(plain, Scope::kGitOps));
+  EXPECT_TRUE(InScope(plain, Scope::kAll));
+  Workload out =
+      managed({{"app.kubernetes.io/instance", "x"}}, {{"groundtruth.dev/enabled", "false"}});
+  EXPECT_TRUE(out.opted_out);
+  EXPECT_FALSE(InScope(out, Scope::kAll));
+  EXPECT_FALSE(ParseScope("some"));
+}
+
+TEST(Convert, TemplateHashIgnoresScaleAndMatchesReplicaSetWithoutHashLabel) {
+  json a = WorkloadJson("Deployment", "web", "u1", 1, PodTemplate("web", "nginx:1"));
+  json scaled = a;
+  scaled["spec"]["replicas"] = 5;
+  scaled["metadata"]["generation"] = 2;
+  json rolled = WorkloadJson("Deployment", "web", "u1", 3, PodTemplate("web", "nginx:2"));
+  auto wa = MustWorkload(WorkloadKind::kDeployment, a);
+  EXPECT_EQ(wa.template_hash, MustWorkload(WorkloadKind::kDeployment, scaled).template_hash);
+  EXPECT_NE(wa.template_hash, MustWorkload(WorkloadKind::kDeployment, rolled).template_hash);
+  auto rs = ReplicaSetFromJson(
+      ReplicaSetJson("web-abc", "rs1", "u1", "1", PodTemplate("web", "nginx:1"), "abc"));
+  ASSERT_TRUE(rs);
+  EXPECT_EQ(rs->template_hash, wa.template_hash);
+  EXPECT_EQ(rs->owner_uid, "u1");
+}
+
+TEST(Convert, PodLimitsOwnerAndContainerIds) {
+  json object = PodJson("web-1", "p1", "ReplicaSet", "rs1", "node-1", "abc123",
+                        {{"pod-template-hash", "h"}}, "1536Mi");
+  object["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "1500m";
+  object["spec"]["initContainers"] =
+      json::array({{{"name", "proxy"}, {"restartPolicy", "Always"}}, {{"name", "init-db"}}});
+  auto pod = PodFromJson(object);
+  ASSERT_TRUE(pod);
+  EXPECT_EQ(pod->owner_kind, "ReplicaSet");
+  EXPECT_EQ(pod->owner_uid, "rs1");
+  EXPECT_EQ(pod->pod_template_hash, "h");
+  ASSERT_EQ(pod->containers.size(), 2u);  // the sidecar counts, the plain init container not
+  EXPECT_EQ(pod->containers[0].declared.memory_limit_bytes, 1536ull << 20);
+  EXPECT_EQ(pod->containers[0].declared.cpu_limit_millicores, 1500u);
+  EXPECT_FALSE(pod->containers[0].declared.memory_request_bytes);
+  ASSERT_EQ(pod->statuses.size(), 1u);
+  EXPECT_EQ(pod->statuses[0].id, "abc123");
+  EXPECT_TRUE(pod->statuses[0].running);
+  EXPECT_TRUE(pod->ready);
+}
+
+TEST(Convert, MalformedObjectsAreErrorsNotExceptions) {
+  EXPECT_FALSE(PodFromJson(json::array()));
+  EXPECT_FALSE(PodFromJson(json{{"metadata", {{"name", 3}}}}));
+  json weird = PodJson("a", "b", "ReplicaSet", "c", "n", "id");
+  weird["spec"]["containers"] = "not a list";
+  weird["status"]["containerStatuses"][0]["containerID"] = 7;
+  weird["spec"]["nodeName"] = json::object();
+  auto pod = PodFromJson(weird);
+  ASSERT_TRUE(pod);
+  EXPECT_TRUE(pod->containers.empty());
+  EXPECT_EQ(pod->statuses[0].id, "");
+  EXPECT_FALSE(WorkloadFromJson(WorkloadKind::kDaemonSet, json("x")));
+}
+
+TEST(Convert, ApplyBodiesCarryOnlyOurFields) {
+  WorkloadKey sts{WorkloadKind::kStatefulSet, "db", "mysql"};
+  Condition c{ConditionStatus::kFalse, "MemoryThrashing", "container mysql ...",
+              "2026-01-01T00:00:00Z", "2026-01-01T00:00:05Z"};
+  json body = ConditionApplyBody(sts, "u9", c);
+  EXPECT_EQ(body["kind"], "StatefulSet");
+  EXPECT_EQ(body["metadata"]["uid"], "u9");
+  ASSERT_EQ(body["status"]["conditions"].size(), 1u);
+  const json& entry = body["status"]["conditions"][0];
+  EXPECT_EQ(entry["type"], "RuntimeCompliant");
+  EXPECT_EQ(entry["status"], "False");
+  EXPECT_FALSE(entry.contains("lastUpdateTime"));  // StatefulSet conditions have none
+  EXPECT_FALSE(body.contains("spec"));
+  json deploy = ConditionApplyBody({WorkloadKind::kDeployment, "a", "b"}, "u", c);
+  EXPECT_EQ(deploy["status"]["conditions"][0]["lastUpdateTime"], "2026-01-01T00:00:05Z");
+  json annotation = AnnotationApplyBody(sts, "u9", "False/MemoryThrashing/3");
+  EXPECT_EQ(annotation["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"],
+            "False/MemoryThrashing/3");
+  EXPECT_FALSE(annotation.contains("status"));
+}
+
+TEST(Convert, VerdictAnnotationRoundTrip) {
+  EXPECT_EQ(VerdictAnnotationValue(ConditionStatus::kUnknown, "Observing", 12),
+            "Unknown/Observing/12");
+  auto parsed = ParseVerdictAnnotation("False/OOMKilled/3");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->status, ConditionStatus::kFalse);
+  EXPECT_EQ(parsed->reason, "OOMKilled");
+  EXPECT_EQ(parsed->generation, 3);
+  EXPECT_FALSE(ParseVerdictAnnotation("Maybe/X/3"));
+  EXPECT_FALSE(ParseVerdictAnnotation("True/Compliant/"));
+  EXPECT_FALSE(ParseVerdictAnnotation("True/Compliant/3x"));
+  EXPECT_EQ(FormatKubeTime(std::chrono::system_clock::time_point(std::chrono::seconds(0))),
+            "1970-01-01T00:00:00Z");
+}
+
+TEST(Convert, EventIsAboutTheWorkload) {
+  EventRecord record{{WorkloadKind::kDeployment, "shop", "web"}, "u1", true, "OOMKilled", "m"};
+  json event = EventBody(record, std::chrono::system_clock::time_point(), "ctl-0");
+  EXPECT_EQ(event["type"], "Warning");
+  EXPECT_EQ(event["involvedObject"]["kind"], "Deployment");
+  EXPECT_EQ(event["involvedObject"]["uid"], "u1");
+  EXPECT_EQ(event["metadata"]["namespace"], "shop");
+  EXPECT_EQ(event["reportingComponent"], "groundtruth");
+}
+
+}  // namespace
+}  // namespace gt::controller
