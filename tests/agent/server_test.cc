@@ -1,0 +1,278 @@
+#include "agent/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <future>
+
+#include "agent/certs.h"
+#include "agent/log.h"
+#include "agent/sampler.h"
+#include "tls_client.h"
+#include "tree.h"
+
+namespace gt::agent {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+using testing::Get;
+using testing::Reply;
+
+// The server counts a failure on its own thread after the client has seen it: poll briefly.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 500; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogEnabled(false);
+    TlsBundleOptions tls;
+    tls.agent_ips = {"127.0.0.1"};
+    auto bundle = MakeTlsBundle(tls);
+    ASSERT_TRUE(bundle) << bundle.error().ToString();
+    bundle_ = *bundle;
+    ASSERT_TRUE(WriteTlsBundle(bundle_, tls_dir_.path(), true));
+    auto other = MakeTlsBundle(TlsBundleOptions{});
+    ASSERT_TRUE(other);
+    stranger_ = other->controller;
+
+    host_.AddPod(1, 2);
+    SamplerOptions so;
+    so.host = host_.paths();
+    auto sampler = Sampler::Create(so, ring_, clock_, metrics_);
+    ASSERT_TRUE(sampler);
+    sampler_ = std::move(*sampler);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(sampler_->SampleOnce());
+      clock_.Advance(std::chrono::seconds(5));
+    }
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    SetLogEnabled(true);
+  }
+
+  void StartServer(ServerOptions options = {}) {
+    options.listen = "127.0.0.1:0";
+    options.tls_ca = tls_dir_.path() + "/ca.crt";
+    options.tls_cert = tls_dir_.path() + "/agent.crt";
+    options.tls_key = tls_dir_.path() + "/agent.key";
+    auto server = Server::Start(options, ring_, metrics_, clock_,
+                                ServedNode{{"node-a", "boot-1"}, std::chrono::seconds(5)});
+    ASSERT_TRUE(server) << server.error().ToString();
+    server_ = std::move(*server);
+  }
+
+  Reply Fetch(const std::string& target, const PemPair* client) {
+    return Get(server_->port(), target, bundle_.ca.cert, client);
+  }
+
+  testing::TempDir tls_dir_;
+  TlsBundle bundle_;
+  PemPair stranger_;
+  testing::FakeHost host_;
+  FakeClock clock_;
+  Ring ring_{RingLimits{}};
+  AgentMetrics metrics_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, ClientWithCertificateFromTheCaGetsSamples) {
+  StartServer();
+  Reply r = Fetch("/v1/samples?since=1", &bundle_.controller);
+  ASSERT_EQ(r.status, 200) << r.error;
+  auto decoded = wire::DecodeSamplesResponse(r.body);
+  ASSERT_TRUE(decoded) << decoded.error().ToString();
+  EXPECT_EQ(decoded->node.name, "node-a");
+  EXPECT_EQ(decoded->node.boot_id, "boot-1");
+  EXPECT_EQ(decoded->interval_seconds, 5u);
+  EXPECT_EQ(decoded->cursor, 3u);
+  EXPECT_FALSE(decoded->truncated);
+  ASSERT_EQ(decoded->samples.size(), 2u);
+  EXPECT_EQ(decoded->samples[0].seq, 2u);
+  ASSERT_EQ(decoded->samples[1].pods.size(), 1u);
+  EXPECT_EQ(decoded->samples[1].pods[0].containers.size(), 2u);
+
+  r = Fetch("/v1/samples?since=3", &bundle_.controller);
+  ASSERT_EQ(r.status, 200);
+  decoded = wire::DecodeSamplesResponse(r.body);
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(decoded->samples.empty());
+  EXPECT_EQ(decoded->cursor, 3u);
+
+  EXPECT_EQ(Fetch("/v1/samples", &bundle_.controller).status, 200);
+  EXPECT_EQ(Fetch("/v1/samples?since=abc", &bundle_.controller).status, 400);
+  EXPECT_EQ(Fetch("/nope", &bundle_.controller).status, 404);
+  Reply health = Fetch("/healthz", &bundle_.controller);
+  EXPECT_EQ(health.status, 200);
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(Fetch("/healthz", &bundle_.controller).status, 503);
+
+  Reply metrics = Fetch("/metrics", &bundle_.controller);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_samples_total 3\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_ring_samples 3\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_scrape_requests_total{code=\"200\"} 4\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("groundtruth_agent_last_sample_age_seconds 65\n"), std::string::npos);
+}
+
+TEST_F(ServerTest, ClientWithoutCertificateIsRefused) {
+  StartServer();
+  Reply r = Fetch("/v1/samples", nullptr);
+  EXPECT_EQ(r.status, 0) << r.body;
+  EXPECT_FALSE(r.error.empty());
+  EXPECT_TRUE(Eventually([&] { return metrics_.tls_handshake_failures.load() >= 1; }));
+}
+
+TEST_F(ServerTest, ClientWithCertificateFromAnotherCaIsRefused) {
+  StartServer();
+  Reply r = Fetch("/v1/samples", &stranger_);
+  EXPECT_EQ(r.status, 0) << r.body;
+  EXPECT_FALSE(r.error.empty());
+}
+
+TEST_F(ServerTest, OversizedRequestIsRefused) {
+  StartServer();
+  std::string huge = "X-Padding: " + std::string(64 * 1024, 'a') + "\r\n";
+  Reply r = Get(server_->port(), "/v1/samples", bundle_.ca.cert, &bundle_.controller,
+                std::chrono::seconds(10), huge);
+  EXPECT_NE(r.status, 200);
+  if (r.status != 0) {
+    EXPECT_EQ(r.status, 431);
+  }
+  EXPECT_TRUE(Eventually([&] { return metrics_.request_errors.load() >= 1; }));
+  // The server is still there for well-behaved clients.
+  EXPECT_EQ(Fetch("/healthz", &bundle_.controller).status, 200);
+}
+
+// Opens a TLS connection with the controller's certificate and sends half a request.
+struct StalledClient {
+  net::io_context ioc;
+  ssl::context ctx{ssl::context::tls_client};
+  std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
+  beast::error_code ec;
+
+  StalledClient(uint16_t port, const TlsBundle& bundle) {
+    ctx.add_certificate_authority(net::buffer(bundle.ca.cert));
+    ctx.use_certificate_chain(net::buffer(bundle.controller.cert));
+    ctx.use_private_key(net::buffer(bundle.controller.key), ssl::context::pem);
+    stream.emplace(ioc, ctx);
+    beast::get_lowest_layer(*stream).connect(
+        net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    stream->handshake(ssl::stream_base::client);
+    net::write(*stream, net::buffer(std::string("GET /v1/samples HTTP/1.1\r\nHost: a\r\nX-")));
+  }
+
+  // Waits (up to `limit`) for the server to end the connection; true if it did.
+  bool ClosedByServer(std::chrono::seconds limit) {
+    char byte;
+    beast::get_lowest_layer(*stream).expires_after(limit);
+    stream->async_read_some(net::buffer(&byte, 1), [&](beast::error_code e, size_t) { ec = e; });
+    ioc.run();
+    return ec && ec != beast::error::timeout;
+  }
+};
+
+TEST_F(ServerTest, StalledClientsDoNotBlockOthersAndAreDroppedAtTheirDeadline) {
+  ServerOptions options;
+  options.threads = 1;  // even a single I/O thread serves others while clients stall
+  options.read_timeout = std::chrono::milliseconds(500);
+  options.handshake_timeout = std::chrono::milliseconds(500);
+  StartServer(options);
+
+  StalledClient stalled(server_->port(), bundle_);
+  // A TCP client that never starts TLS.
+  net::io_context raw_ioc;
+  net::ip::tcp::socket raw(raw_ioc);
+  raw.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+
+  for (int i = 0; i < 3; ++i) {
+    Reply r = Fetch("/v1/samples?since=2", &bundle_.controller);
+    ASSERT_EQ(r.status, 200) << r.error;
+  }
+  EXPECT_TRUE(stalled.ClosedByServer(std::chrono::seconds(20)));
+  char byte;
+  beast::error_code raw_ec;
+  raw.read_some(net::buffer(&byte, 1), raw_ec);  // returns once the server drops it
+  EXPECT_TRUE(raw_ec);
+  EXPECT_TRUE(Eventually([&] { return metrics_.request_errors.load() >= 1; }));
+  EXPECT_TRUE(Eventually([&] { return metrics_.tls_handshake_failures.load() >= 1; }));
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheBoundAreClosedAtOnce) {
+  ServerOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  net::io_context ioc;
+  std::vector<net::ip::tcp::socket> held;
+  net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), server_->port());
+  for (int i = 0; i < 2; ++i) {
+    held.emplace_back(ioc);
+    held.back().connect(ep);
+  }
+  // Wait until the server has accepted both.
+  for (int i = 0; i < 200 && metrics_.connections_active.load() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(metrics_.connections_active.load(), 2u);
+  Reply r = Fetch("/healthz", &bundle_.controller);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(metrics_.connections_rejected.load(), 1u);
+  held.clear();
+  for (int i = 0; i < 200 && metrics_.connections_active.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Fetch("/healthz", &bundle_.controller).status, 200);
+}
+
+TEST_F(ServerTest, StartFailsClearlyOnBadMaterial) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.tls_ca = tls_dir_.path() + "/ca.crt";
+  options.tls_cert = tls_dir_.path() + "/agent.crt";
+  options.tls_key = tls_dir_.path() + "/controller.key";  // not the agent's key
+  auto server = Server::Start(options, ring_, metrics_, clock_, ServedNode{});
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().path.find("controller.key"), std::string::npos)
+      << server.error().ToString();
+  options.tls_key = "";
+  EXPECT_FALSE(Server::Start(options, ring_, metrics_, clock_, ServedNode{}));
+  options.tls_key = tls_dir_.path() + "/agent.key";
+  options.tls_ca = tls_dir_.path() + "/missing.crt";
+  server = Server::Start(options, ring_, metrics_, clock_, ServedNode{});
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().path.find("missing.crt"), std::string::npos);
+}
+
+TEST(ListenAddressTest, Parses) {
+  auto a = ParseListenAddress("0.0.0.0:9443");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->first, "0.0.0.0");
+  EXPECT_EQ(a->second, 9443);
+  a = ParseListenAddress(":9443");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->first, "0.0.0.0");
+  a = ParseListenAddress("[::1]:0");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->first, "::1");
+  EXPECT_FALSE(ParseListenAddress("9443"));
+  EXPECT_FALSE(ParseListenAddress("host:99999"));
+  EXPECT_FALSE(ParseListenAddress("host:"));
+}
+
+}  // namespace
+}  // namespace gt::agent

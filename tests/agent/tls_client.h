@@ -1,0 +1,24 @@
+// A minimal HTTPS client for agent tests, with or without a client certificate.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "agent/certs.h"
+
+namespace gt::agent::testing {
+
+struct Reply {
+  int status = 0;  // 0: no HTTP response (refused, reset, timed out)
+  std::string body;
+  std::string error;  // why there was no response
+};
+
+// GET https://127.0.0.1:<port><target>, trusting `ca_pem` and checking the server's name is
+// "groundtruth-agent" (as the controller does when it dials a pod IP).
+Reply Get(uint16_t port, const std::string& target, const std::string& ca_pem,
+          const PemPair* client, std::chrono::seconds timeout = std::chrono::seconds(10),
+          const std::string& extra_header = "");
+
+}  // namespace gt::agent::testing
