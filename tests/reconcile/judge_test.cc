@@ -1,0 +1,406 @@
+// Judge as a whole: lifecycle (Observing, NoData, Compliant, new generation), hysteresis,
+// gaps, message and recommendation, severity, node notes, and incremental evaluation.
+#include "reconcile/judge.h"
+
+#include <gtest/gtest.h>
+
+#include "series.h"
+
+namespace gt::reconcile {
+namespace {
+
+using namespace testing;  // NOLINT: test helpers
+
+const seconds kEvery{10};
+
+MonotonicTime At(int64_t s) { return kStart + seconds(s); }
+
+// Judges at every reading up to `until`, carrying the state, as the controller does.
+std::vector<Verdict> JudgeEach(const WorkloadObservation& w, MonotonicTime until,
+                               const Policy& p = DefaultPolicy()) {
+  std::vector<Verdict> out;
+  JudgeState state;
+  for (MonotonicTime t = kStart; t <= until; t += kEvery) {
+    Judgement j = Judge(w, p, state, t);
+    state = j.state;
+    out.push_back(j.verdict);
+  }
+  return out;
+}
+
+Verdict JudgeOnce(const WorkloadObservation& w, MonotonicTime now,
+                  const Policy& p = DefaultPolicy()) {
+  return Judge(w, p, JudgeState{}, now).verdict;
+}
+
+CgroupReading ThrashingReading() {
+  CgroupReading r = Healthy();
+  r.memory.usage_bytes = static_cast<uint64_t>(1.98 * kGi);
+  return r;
+}
+
+TEST(Judge, MessageForThrashingNamesFigureThresholdDurationAndLimit) {
+  auto s = Series(ThrashingReading(), 13, kEvery, MemoryStall(0.34));
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(130));
+  EXPECT_EQ(v.status, ConditionStatus::kFalse);
+  EXPECT_EQ(v.reason, reason::kMemoryThrashing);
+  EXPECT_EQ(v.message,
+            "container mysql (pod mysql-0 on node-3): memory PSI some 34% > 10% for 2m10s; "
+            "working set 1.98Gi of 2Gi limit; suggest memory limit >= 2.6Gi");
+  ASSERT_EQ(v.evidence.size(), 1u);
+  EXPECT_EQ(v.evidence[0].reason, "MemoryThrashing");
+  EXPECT_EQ(v.evidence[0].signal, "memory PSI some");
+  EXPECT_NEAR(v.evidence[0].value, 34, 0.01);
+  EXPECT_DOUBLE_EQ(v.evidence[0].threshold, 10);
+  EXPECT_EQ(v.evidence[0].sustained, seconds(130));
+  EXPECT_EQ(v.evidence[0].pod, "mysql-0");
+  ASSERT_EQ(v.recommendations.size(), 1u);
+  EXPECT_EQ(v.recommendations[0].container, "mysql");
+  EXPECT_EQ(v.recommendations[0].text, "memory limit >= 2.6Gi");
+  EXPECT_GE(*v.recommendations[0].memory_limit_bytes, static_cast<uint64_t>(2.6 * kGi));
+}
+
+TEST(Judge, ThrashingIsReportedAsSoonAsItsWindowsHoldNotAfterTheObservationWindow) {
+  auto s = Series(ThrashingReading(), 30, kEvery, MemoryStall(0.34));
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(300));
+  EXPECT_EQ(v[11].reason, reason::kObserving);        // t=110: second window not complete
+  EXPECT_EQ(v[12].reason, reason::kMemoryThrashing);  // t=120
+}
+
+TEST(Judge, RecommendationCountsRefaultingPageCache) {
+  CgroupReading first = ThrashingReading();
+  first.memory.file_bytes = 512 * kMi;
+  auto s = Series(first, 13, kEvery, Both(MemoryStall(0.34), [](CgroupReading& r, int, double) {
+                    r.memory.workingset_refault_file += 500000;  // 50000 pages/s = 195Mi/s
+                  }));
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(130));
+  ASSERT_EQ(v.recommendations.size(), 1u);
+  // (2Gi limit + 195Mi refaulting) * 1.3 = 2.85Gi, rounded up to two digits.
+  EXPECT_EQ(v.recommendations[0].text, "memory limit >= 2.9Gi");
+}
+
+TEST(Judge, CpuRecommendationFromUsagePlusThrottledTime) {
+  CgroupReading first = Healthy();
+  first.cpu.quota_us = 50000;  // 500m
+  // A single busy thread: uses its 0.5 CPU, throttled the other half of every period.
+  auto s = Series(first, 36, kEvery, [](CgroupReading& r, int, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.4);  // + 0.1 from Quiet
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.5);
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(360));
+  EXPECT_EQ(v.reason, reason::kCPUThrottled);
+  EXPECT_NE(v.message.find("throttled in 100% of CFS periods > 25% for"), std::string::npos)
+      << v.message;
+  EXPECT_NE(v.message.find("CPU demand 1 against a 500m limit"), std::string::npos) << v.message;
+  ASSERT_EQ(v.recommendations.size(), 1u);
+  EXPECT_EQ(v.recommendations[0].text, "CPU limit >= 1200m");
+  EXPECT_EQ(v.recommendations[0].cpu_limit_millicores, 1200u);
+}
+
+TEST(Judge, PidsRecommendationIsPeakPlusMargin) {
+  auto s = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int i, double) {
+    if (i == 30) {
+      r.pids.current = 100;
+      r.pids.events_max += 4;
+    }
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(360));
+  EXPECT_EQ(v.reason, reason::kPidsExhausted);
+  EXPECT_NE(v.message.find("4 forks refused at pids limit 100, peak 100 pids"), std::string::npos)
+      << v.message;
+  ASSERT_EQ(v.recommendations.size(), 1u);
+  EXPECT_EQ(v.recommendations[0].text, "pids limit >= 130");
+}
+
+TEST(Judge, OomKillIsFalseAtOnceAndHoldsForItsRecoveryWindow) {
+  auto s = Series(Healthy(), 100, kEvery, [](CgroupReading& r, int i, double) {
+    if (i == 3) r.memory.events_oom_kill = 1;
+    if (i == 4) r.memory.events_oom_kill = 0;  // restarted: a new cgroup, not a second kill
+  });
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(1000));
+  EXPECT_EQ(v[2].reason, reason::kObserving);
+  EXPECT_EQ(v[3].reason, reason::kOOMKilled);
+  EXPECT_EQ(v[3].message,
+            "container mysql (pod mysql-0 on node-3): OOM-killed 1 time at memory limit 2Gi; "
+            "suggest memory limit >= 2.6Gi");
+  EXPECT_EQ(v[60].reason, reason::kOOMKilled);  // 570 s of calm < 600 s
+  EXPECT_EQ(v[64].reason, reason::kCompliant);  // calm since t=40, cleared at t=640
+}
+
+TEST(Judge, ObservingUntilTheFirstWindowIsComplete) {
+  auto s = Series(Healthy(), 40, kEvery, Nothing);
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(400));
+  EXPECT_EQ(v[0].status, ConditionStatus::kUnknown);
+  EXPECT_EQ(v[0].reason, reason::kObserving);
+  EXPECT_EQ(v[13].message, "observing generation 1: 2m10s of 5m observed");
+  EXPECT_EQ(v[29].reason, reason::kObserving);
+  EXPECT_EQ(v[30].status, ConditionStatus::kTrue);
+  EXPECT_EQ(v[30].reason, reason::kCompliant);
+  EXPECT_EQ(v[30].message,
+            "container mysql (pod mysql-0 on node-3): every rule holds over 5m; peak working set "
+            "1Gi of 2Gi limit, memory PSI some 0%, CPU throttled 0% of periods");
+}
+
+TEST(Judge, ObservingWhileReadingsDoNotCoverTheWindow) {
+  // Readings for the first 30 s, then from 290 s to 400 s: the window has passed, but gaps
+  // are not observation (30 s + 110 s covered).
+  auto s = Series(Healthy(), 3, kEvery, Nothing);
+  Extend(s, 1, seconds(260), Nothing);
+  Extend(s, 11, kEvery, Nothing);
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(400));
+  EXPECT_EQ(v.reason, reason::kObserving) << v.message;
+  EXPECT_NE(v.message.find("2m20s of 5m covered by readings"), std::string::npos) << v.message;
+}
+
+TEST(Judge, NoDataWhenNoContainerHasRecentReadings) {
+  auto s = Series(Healthy(), 40, kEvery, Nothing);
+  WorkloadObservation w = Workload({Container(s)});
+  EXPECT_EQ(JudgeOnce(w, At(400)).reason, reason::kCompliant);
+  EXPECT_EQ(JudgeOnce(w, At(520)).reason, reason::kCompliant);  // newest is 120 s old
+  Verdict v = JudgeOnce(w, At(521));
+  EXPECT_EQ(v.status, ConditionStatus::kUnknown);
+  EXPECT_EQ(v.reason, reason::kNoData);
+  EXPECT_EQ(v.message,
+            "no readings newer than 2m for any container of generation 1 (no running pod, or "
+            "agents unreachable)");
+  Verdict none = JudgeOnce(Workload({}), At(400));
+  EXPECT_EQ(none.reason, reason::kNoData);
+  EXPECT_EQ(none.message, "no running pod of generation 1");
+}
+
+TEST(Judge, NeverFalseFromMissingData) {
+  auto s = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.34));
+  WorkloadObservation w = Workload({Container(s)});
+  Judgement j = Judge(w, DefaultPolicy(), JudgeState{}, At(200));
+  ASSERT_EQ(j.verdict.reason, reason::kMemoryThrashing);
+  // The agent stops answering: the violation is not asserted without data.
+  Judgement later = Judge(w, DefaultPolicy(), j.state, At(200 + 121));
+  EXPECT_EQ(later.verdict.reason, reason::kNoData);
+}
+
+TEST(Judge, NewGenerationResetsToObservingAtOnce) {
+  auto s = Series(ThrashingReading(), 40, kEvery, MemoryStall(0.34));
+  Judgement j = Judge(Workload({Container(s)}), DefaultPolicy(), JudgeState{}, At(400));
+  ASSERT_EQ(j.verdict.reason, reason::kMemoryThrashing);
+  // Generation 2 began at 400 s; the same pods still report for a moment.
+  Judgement next = Judge(Workload({Container(s)}, 2, At(400)), DefaultPolicy(), j.state, At(400));
+  EXPECT_EQ(next.verdict.status, ConditionStatus::kUnknown);
+  EXPECT_EQ(next.verdict.reason, reason::kObserving);
+  EXPECT_EQ(next.state.generation, 2);
+  // Even with no reading at all yet.
+  Judgement empty = Judge(Workload({}, 3, At(400)), DefaultPolicy(), next.state, At(410));
+  EXPECT_EQ(empty.verdict.reason, reason::kObserving);
+}
+
+TEST(Judge, ViolationEndsOnlyAfterARecoveryWindowOfCalm) {
+  // Thrashing until 300 s, calm afterwards; recovery window 120 s.
+  auto s = Series(ThrashingReading(), 60, kEvery, [](CgroupReading& r, int i, double dt) {
+    if (i <= 30) MemoryStall(0.34)(r, i, dt);
+  });
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(600));
+  EXPECT_EQ(v[30].reason, reason::kMemoryThrashing);
+  EXPECT_EQ(v[41].reason, reason::kMemoryThrashing);  // 110 s calm
+  EXPECT_EQ(v[42].reason, reason::kCompliant);        // 120 s calm
+}
+
+TEST(Judge, ASpikeDuringRecoveryRestartsIt) {
+  auto s = Series(ThrashingReading(), 60, kEvery, [](CgroupReading& r, int i, double dt) {
+    if (i <= 30 || i == 41) MemoryStall(0.34)(r, i, dt);
+  });
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(600));
+  EXPECT_EQ(v[42].reason, reason::kMemoryThrashing);
+  EXPECT_EQ(v[52].reason, reason::kMemoryThrashing);  // calm since 410 s: 110 s
+  EXPECT_EQ(v[53].reason, reason::kCompliant);
+}
+
+TEST(Judge, AGapIsNeitherViolationNorRecovery) {
+  // 34% stall for 100 s, a 5-minute gap over which the counter grew as if stalled all along,
+  // then 100 s more: no covered stretch is long enough, so no verdict comes from the gap.
+  auto s = Series(ThrashingReading(), 10, kEvery, MemoryStall(0.34));
+  Extend(s, 1, seconds(300), MemoryStall(1.0));
+  Extend(s, 10, kEvery, MemoryStall(0.34));
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(500));
+  for (const Verdict& x : v) EXPECT_NE(x.status, ConditionStatus::kFalse) << x.message;
+
+  // Recovery across a gap does not count: thrash to 200 s, a gap to 400 s, calm after.
+  auto r = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.34));
+  Extend(r, 1, seconds(200), Nothing);
+  Extend(r, 20, kEvery, Nothing);
+  std::vector<Verdict> w = JudgeEach(Workload({Container(r)}), At(600));
+  EXPECT_EQ(w[51].reason, reason::kMemoryThrashing);  // 110 s of covered calm after the gap
+  EXPECT_EQ(w[52].reason, reason::kCompliant);
+}
+
+TEST(Judge, SeveralViolationsPickTheMostSevereAndListTheOthers) {
+  auto s = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int i, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+    r.io.pressure->full->total_us += static_cast<uint64_t>(dt_us * 0.3);
+    if (i == 35) r.memory.events_oom_kill += 1;
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(360));
+  EXPECT_EQ(v.reason, reason::kOOMKilled);
+  ASSERT_EQ(v.evidence.size(), 3u);
+  EXPECT_EQ(v.evidence[0].reason, "OOMKilled");
+  EXPECT_EQ(v.evidence[1].reason, "CPUThrottled");
+  EXPECT_EQ(v.evidence[2].reason, "IOContention");
+  EXPECT_NE(v.message.find("; also CPUThrottled, IOContention"), std::string::npos) << v.message;
+  EXPECT_EQ(v.message.find('\n'), std::string::npos);
+}
+
+TEST(Judge, SeverityDecidesAcrossContainersToo) {
+  auto cpu = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+  });
+  auto mem = Series(ThrashingReading(), 36, kEvery, MemoryStall(0.34));
+  for (auto order : {0, 1}) {
+    std::vector<ContainerObservation> cs = {Container(cpu, "app", "web-1"),
+                                            Container(mem, "cache", "web-1")};
+    if (order == 1) std::swap(cs[0], cs[1]);
+    Verdict v = JudgeOnce(Workload(cs), At(360));
+    EXPECT_EQ(v.reason, reason::kMemoryThrashing);
+    EXPECT_EQ(v.message.rfind("container cache (pod web-1 on node-3): ", 0), 0u) << v.message;
+    EXPECT_NE(v.message.find("; also CPUThrottled"), std::string::npos);
+    EXPECT_EQ(v.recommendations.size(), 2u);
+  }
+}
+
+TEST(Judge, NoMemoryLimitIsJudgedOnWhatAppliesAndSaysSo) {
+  CgroupReading first = Healthy();
+  first.memory.limit_bytes.reset();
+  first.memory.usage_bytes = 3 * kGi;
+  auto s =
+      Series(first, 40, kEvery, [](CgroupReading& r, int, double) { r.memory.events_max += 5; });
+  ContainerObservation c = Container(s);
+  c.declared.memory_limit_bytes.reset();
+  Verdict v = JudgeOnce(Workload({c}), At(400));
+  EXPECT_EQ(v.reason, reason::kCompliant);
+  EXPECT_NE(v.message.find("peak working set 3Gi, no memory limit declared"), std::string::npos)
+      << v.message;
+  // ...and the rules that do apply still judge it.
+  auto thrash = Series(first, 20, kEvery, MemoryStall(0.34));
+  ContainerObservation t = Container(thrash);
+  t.declared.memory_limit_bytes.reset();
+  Verdict tv = JudgeOnce(Workload({t}), At(200));
+  EXPECT_EQ(tv.reason, reason::kMemoryThrashing);
+  EXPECT_NE(tv.message.find("no memory limit declared"), std::string::npos) << tv.message;
+}
+
+std::vector<NodeReading> Overcommitted(int steps) {
+  std::vector<NodeReading> n;
+  for (int i = 0; i <= steps; ++i) {
+    NodeReading r;
+    r.time = At(i * 10);
+    r.mem_total_bytes = 16 * kGi;
+    r.committed_as_bytes = 30 * kGi;
+    r.commit_limit_bytes = 20 * kGi;
+    n.push_back(r);
+  }
+  return n;
+}
+
+TEST(Judge, NodeOvercommitIsReportedNotBlamedUnlessConfigured) {
+  WorkloadObservation w = Workload({Container(Series(Healthy(), 40, kEvery, Nothing))});
+  w.nodes["node-3"] = Overcommitted(40);
+  w.nodes["node-9"] = Overcommitted(40);  // runs none of the workload's pods
+  Verdict v = JudgeOnce(w, At(400));
+  EXPECT_EQ(v.reason, reason::kCompliant);
+  EXPECT_NE(v.message.find("; node node-3 overcommitted: Committed_AS 30Gi > CommitLimit 20Gi "
+                           "for 6m40s (not counted against this workload)"),
+            std::string::npos)
+      << v.message;
+  EXPECT_EQ(v.message.find("node-9"), std::string::npos);
+  ASSERT_EQ(v.evidence.size(), 1u);
+  EXPECT_EQ(v.evidence[0].reason, "NodeOvercommitted");
+
+  Policy blame = DefaultPolicy();
+  ASSERT_TRUE(ApplyOverride(blame, "node-overcommitted.blame", "true"));
+  Verdict b = JudgeOnce(w, At(400), blame);
+  EXPECT_EQ(b.status, ConditionStatus::kFalse);
+  EXPECT_EQ(b.reason, reason::kNodeOvercommitted);
+  EXPECT_EQ(b.message.rfind("node node-3 overcommitted", 0), 0u) << b.message;
+}
+
+TEST(Judge, NodeOvercommitIsTheLeastSevere) {
+  auto s = Series(Healthy(), 40, kEvery, [](CgroupReading& r, int, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+  });
+  WorkloadObservation w = Workload({Container(s)});
+  w.nodes["node-3"] = Overcommitted(40);
+  Policy blame = DefaultPolicy();
+  blame.node_overcommit_blames_workload = true;
+  Verdict v = JudgeOnce(w, At(400), blame);
+  EXPECT_EQ(v.reason, reason::kCPUThrottled);
+  EXPECT_NE(v.message.find("; also NodeOvercommitted"), std::string::npos) << v.message;
+}
+
+TEST(Judge, OverridesChangeTheVerdict) {
+  auto s = Series(ThrashingReading(), 40, kEvery, MemoryStall(0.34));
+  Policy p = DefaultPolicy();
+  ASSERT_TRUE(ApplyOverride(p, "memory-thrashing.psi-some", "50%"));
+  EXPECT_EQ(JudgeOnce(Workload({Container(s)}), At(400), p).reason, reason::kCompliant);
+  ASSERT_TRUE(ApplyOverride(p, "memory-thrashing.enabled", "false"));
+  ASSERT_TRUE(ApplyOverride(p, "memory-thrashing.psi-some", "10%"));
+  EXPECT_EQ(JudgeOnce(Workload({Container(s)}), At(400), p).reason, reason::kCompliant);
+}
+
+TEST(Judge, AShortRunReachesAVerdictWithWithWindow) {
+  const Policy p = WithWindow(DefaultPolicy(), seconds(20));
+  auto sick = Series(ThrashingReading(), 20, seconds(1), MemoryStall(0.34));
+  Verdict v = JudgeOnce(Workload({Container(sick)}), At(20), p);
+  EXPECT_EQ(v.reason, reason::kMemoryThrashing) << v.message;
+  auto fine = Series(Healthy(), 20, seconds(1), Nothing);
+  EXPECT_EQ(JudgeOnce(Workload({Container(fine)}), At(20), p).reason, reason::kCompliant);
+  EXPECT_EQ(JudgeOnce(Workload({Container(fine)}), At(19), p).reason, reason::kObserving);
+}
+
+TEST(Judge, SlidingWindowOfReadingsGivesTheSameVerdictsAsTheWholeHistory) {
+  auto s = Series(ThrashingReading(), 80, kEvery, [](CgroupReading& r, int i, double dt) {
+    if ((i >= 5 && i <= 30) || (i >= 50 && i <= 62)) MemoryStall(0.34)(r, i, dt);
+    if (i == 70) r.memory.events_oom_kill += 1;
+  });
+  WorkloadObservation whole = Workload({Container(s)});
+  JudgeState a, b;
+  for (int t = 0; t <= 800; t += 10) {
+    WorkloadObservation window = whole;
+    auto& rs = window.containers[0].readings;
+    // The controller keeps only the last 150 s of readings.
+    std::erase_if(rs,
+                  [&](const CgroupReading& r) { return r.time < At(t - 150) || r.time > At(t); });
+    Judgement ja = Judge(whole, DefaultPolicy(), a, At(t));
+    Judgement jb = Judge(window, DefaultPolicy(), b, At(t));
+    a = ja.state;
+    b = jb.state;
+    EXPECT_EQ(ja.verdict.reason, jb.verdict.reason) << "t=" << t;
+    EXPECT_EQ(ja.verdict.message, jb.verdict.message) << "t=" << t;
+  }
+}
+
+TEST(Judge, JudgingTwiceWithTheSameDataChangesNothing) {
+  auto s = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.34));
+  WorkloadObservation w = Workload({Container(s)});
+  Judgement first = Judge(w, DefaultPolicy(), JudgeState{}, At(200));
+  Judgement again = Judge(w, DefaultPolicy(), first.state, At(200));
+  EXPECT_EQ(first.verdict.message, again.verdict.message);
+  EXPECT_EQ(first.verdict.evidence[0].value, again.verdict.evidence[0].value);
+}
+
+TEST(Judge, ReadingsAfterNowAreIgnored) {
+  auto s = Series(Healthy(), 40, kEvery, [](CgroupReading& r, int i, double) {
+    if (i == 35) r.memory.events_oom_kill += 1;
+  });
+  EXPECT_EQ(JudgeOnce(Workload({Container(s)}), At(340)).reason, reason::kCompliant);
+  EXPECT_EQ(JudgeOnce(Workload({Container(s)}), At(350)).reason, reason::kOOMKilled);
+}
+
+TEST(ConditionStatus, Names) {
+  EXPECT_EQ(ToString(ConditionStatus::kTrue), "True");
+  EXPECT_EQ(ToString(ConditionStatus::kFalse), "False");
+  EXPECT_EQ(ToString(ConditionStatus::kUnknown), "Unknown");
+}
+
+}  // namespace
+}  // namespace gt::reconcile

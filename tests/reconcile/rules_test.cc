@@ -1,0 +1,247 @@
+// One table row per rule and boundary: a synthetic series of 7 minutes (10 s samples, so the
+// observation window is complete) and the verdict it must produce.
+#include <gtest/gtest.h>
+
+#include "reconcile/judge.h"
+#include "series.h"
+
+namespace gt::reconcile {
+namespace {
+
+using namespace testing;  // NOLINT: test helpers
+
+constexpr int kSteps = 42;  // 7 minutes of 10 s readings
+const seconds kEvery{10};
+
+// Applies `change` only on steps [from, to] (1-based, inclusive).
+Change During(int from, int to, Change change) {
+  return [=](CgroupReading& r, int i, double dt_us) {
+    if (i >= from && i <= to) change(r, i, dt_us);
+  };
+}
+
+Change WorkingSet(uint64_t usage, uint64_t inactive_file = 0) {
+  return [=](CgroupReading& r, int, double) {
+    r.memory.usage_bytes = usage;
+    r.memory.inactive_file_bytes = inactive_file;
+    r.memory.file_bytes = inactive_file;
+  };
+}
+
+Change LimitHits(uint64_t per_step) {
+  return [=](CgroupReading& r, int, double) { r.memory.events_max += per_step; };
+}
+
+Change Refaults(uint64_t per_step, uint64_t majfaults_per_step = 0) {
+  return [=](CgroupReading& r, int, double) {
+    r.memory.workingset_refault_file += per_step;
+    r.memory.pgmajfault += majfaults_per_step;
+  };
+}
+
+Change NoMemoryPsi() {
+  return [](CgroupReading& r, int, double) { r.memory.pressure.reset(); };
+}
+
+// Throttled in `share` of periods, using `usage` of the quota (1 CPU), wanting `demand` CPUs.
+Change Throttled(double share, double usage, double cpu_psi = 0) {
+  return [=](CgroupReading& r, int, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * (usage - 0.1));  // Quiet added 0.1
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * share);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * share);
+    r.cpu.pressure->some.total_us += static_cast<uint64_t>(dt_us * cpu_psi);
+  };
+}
+
+Change IoStall(double full) {
+  return [=](CgroupReading& r, int, double dt_us) {
+    r.io.pressure->some.total_us += static_cast<uint64_t>(dt_us * full);
+    r.io.pressure->full->total_us += static_cast<uint64_t>(dt_us * full);
+  };
+}
+
+Change InD(int32_t tid, bool reuse_tid = false) {
+  return [=](CgroupReading& r, int i, double) {
+    r.blocked = {BlockedThread{tid, tid, reuse_tid ? static_cast<uint64_t>(i) : 42, "mysqld"}};
+  };
+}
+
+Change NotInD() {
+  return [](CgroupReading& r, int, double) { r.blocked.clear(); };
+}
+
+Change Net(uint64_t out_per_step, uint64_t retrans_per_step) {
+  return [=](CgroupReading& r, int, double) {
+    if (!r.net) r.net = NetReading{};
+    r.net->tcp_out_segs += out_per_step;
+    r.net->tcp_retrans_segs += retrans_per_step;
+  };
+}
+
+Change Set(uint64_t MemoryReading::*field, uint64_t value) {
+  return [=](CgroupReading& r, int, double) { r.memory.*field = value; };
+}
+
+struct Case {
+  const char* name;
+  Change change;
+  std::string_view want;  // a reason; Compliant means True
+  CgroupReading first = Healthy();
+};
+
+CgroupReading WithPsiTotals(uint64_t total) {
+  CgroupReading r = Healthy();
+  r.memory.pressure->some.total_us = total;
+  r.memory.pressure->full->total_us = total;
+  return r;
+}
+
+CgroupReading WithOomKills(uint64_t n) {
+  CgroupReading r = Healthy();
+  r.memory.events_oom_kill = n;
+  return r;
+}
+
+CgroupReading NoPsi() {
+  CgroupReading r = Healthy();
+  r.memory.pressure.reset();
+  return r;
+}
+
+CgroupReading NoQuota() {
+  CgroupReading r = Healthy();
+  r.cpu.quota_us.reset();
+  return r;
+}
+
+class RuleTable : public ::testing::TestWithParam<Case> {};
+
+TEST_P(RuleTable, Verdict) {
+  const Case& c = GetParam();
+  std::vector<CgroupReading> s = Series(c.first, kSteps, kEvery, c.change);
+  const WorkloadObservation w = Workload({Container(s)});
+  // Judged at every reading, as the controller does: a healthy case must never have been
+  // False on the way, not only at the end.
+  JudgeState state;
+  Judgement j;
+  for (const CgroupReading& r : s) {
+    j = Judge(w, DefaultPolicy(), state, r.time);
+    state = j.state;
+    if (c.want == reason::kCompliant) {
+      EXPECT_NE(j.verdict.status, ConditionStatus::kFalse)
+          << "at " << (r.time - kStart).count() / 1'000'000'000 << "s: " << j.verdict.message;
+    }
+  }
+  EXPECT_EQ(j.verdict.reason, c.want) << j.verdict.message;
+  EXPECT_EQ(j.verdict.status,
+            c.want == reason::kCompliant ? ConditionStatus::kTrue : ConditionStatus::kFalse)
+      << j.verdict.message;
+  EXPECT_FALSE(j.verdict.message.empty());
+  EXPECT_EQ(j.verdict.message.find('\n'), std::string::npos);
+  // One evaluation over the whole history agrees with the step-by-step one.
+  EXPECT_EQ(Judge(w, DefaultPolicy(), JudgeState{}, s.back().time).verdict.message,
+            j.verdict.message);
+}
+
+const double k95 = 0.95 * 2 * kGi;
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, RuleTable,
+    ::testing::Values(
+        Case{"healthy", Nothing, reason::kCompliant},
+        // MemoryThrashing: PSI some over two consecutive 60 s windows.
+        Case{"some_34pct", MemoryStall(0.34), reason::kMemoryThrashing},
+        Case{"some_exactly_10pct", MemoryStall(0.10), reason::kMemoryThrashing},
+        Case{"some_just_under_10pct", MemoryStall(0.099), reason::kCompliant},
+        Case{"some_12pct_for_120s", During(25, 36, MemoryStall(0.12)), reason::kMemoryThrashing},
+        Case{"some_12pct_for_90s_too_short", During(10, 18, MemoryStall(0.12)), reason::kCompliant},
+        Case{"some_high_in_one_window_only", During(1, 6, MemoryStall(0.34)), reason::kCompliant},
+        // ...or PSI full over 20 s.
+        Case{"full_50pct_for_20s", During(38, 39, MemoryStall(0.5, 0.5)), reason::kMemoryThrashing},
+        Case{"full_45pct_for_20s", During(38, 39, MemoryStall(0.45, 0.45)), reason::kCompliant},
+        Case{"full_60pct_for_10s_too_short", During(10, 10, MemoryStall(0.6, 0.6)),
+             reason::kCompliant},
+        // Calibration from a real host: a streaming reader refaults millions of pages through
+        // its limit with PSI near zero; it is healthy and refaults alone must not say otherwise.
+        Case{"streaming_refaults_without_stall",
+             Both(Both(WorkingSet(2 * kGi, static_cast<uint64_t>(1.2 * kGi)), LimitHits(1000)),
+                  Both(Refaults(200000), MemoryStall(0.005))),
+             reason::kCompliant},
+        Case{"refaults_at_the_limit_without_stall",
+             Both(WorkingSet(static_cast<uint64_t>(k95)), Refaults(200000, 50000)),
+             reason::kCompliant},
+        // Without per-cgroup PSI: refaults while the working set presses on the limit.
+        Case{"no_psi_refaults_at_limit",
+             Both(NoMemoryPsi(), Both(WorkingSet(static_cast<uint64_t>(k95)), Refaults(50000))),
+             reason::kMemoryThrashing, NoPsi()},
+        Case{"no_psi_majfaults_at_limit",
+             Both(NoMemoryPsi(), Both(WorkingSet(static_cast<uint64_t>(k95)), Refaults(0, 50000))),
+             reason::kMemoryThrashing, NoPsi()},
+        Case{"no_psi_refaults_below_limit",
+             Both(NoMemoryPsi(), Both(WorkingSet(kGi), Refaults(50000))), reason::kCompliant,
+             NoPsi()},
+        Case{"no_psi_few_refaults_at_limit",
+             Both(NoMemoryPsi(), Both(WorkingSet(static_cast<uint64_t>(k95)), Refaults(5000))),
+             reason::kCompliant, NoPsi()},
+        // MemorySaturated: working set >= 90% for 5 min with limit hits.
+        Case{"saturated", Both(WorkingSet(static_cast<uint64_t>(k95)), LimitHits(10)),
+             reason::kMemorySaturated},
+        Case{"saturated_without_limit_hits", WorkingSet(static_cast<uint64_t>(k95)),
+             reason::kCompliant},
+        Case{"below_90pct_with_limit_hits",
+             Both(WorkingSet(static_cast<uint64_t>(0.85 * 2 * kGi)), LimitHits(10)),
+             reason::kCompliant},
+        Case{"page_cache_fills_the_limit", Both(WorkingSet(2 * kGi, kGi), LimitHits(10)),
+             reason::kCompliant},
+        Case{"saturated_for_4min_only",
+             Both(During(18, 42, WorkingSet(static_cast<uint64_t>(k95))), LimitHits(10)),
+             reason::kCompliant},
+        // CPUThrottled: > 25% of periods, qualified by PSI or usage near the quota.
+        Case{"throttled_at_quota", Throttled(0.5, 0.95), reason::kCPUThrottled},
+        Case{"throttled_exactly_25pct", Throttled(0.25, 0.95), reason::kCompliant},
+        Case{"throttled_bursty_without_stall", Throttled(0.5, 0.3), reason::kCompliant},
+        Case{"throttled_bursty_with_cpu_stall", Throttled(0.5, 0.3, 0.3), reason::kCPUThrottled},
+        Case{"throttled_2min_of_5_only", During(31, 42, Throttled(0.5, 0.95)), reason::kCompliant},
+        Case{"no_quota", Throttled(0.0, 0.95), reason::kCompliant, NoQuota()},
+        // IOContention.
+        Case{"io_full_20pct", IoStall(0.20), reason::kIOContention},
+        Case{"io_full_14pct", IoStall(0.14), reason::kCompliant},
+        // ProcessesBlocked: the same thread in D across samples for 120 s.
+        Case{"thread_in_d_130s", Both(During(25, 38, InD(77)), During(39, 42, NotInD())),
+             reason::kProcessesBlocked},
+        Case{"thread_in_d_110s", Both(During(25, 36, InD(77)), During(37, 42, NotInD())),
+             reason::kCompliant},
+        Case{"tid_reused_is_another_thread", InD(77, true), reason::kCompliant},
+        Case{"different_threads_alternating",
+             [](CgroupReading& r, int i,
+                double) { r.blocked = {BlockedThread{100 + i % 2, 100 + i % 2, 42, "worker"}}; },
+             reason::kCompliant},
+        // PidsExhausted: any rise of pids.events max.
+        Case{"fork_refused",
+             During(20, 20,
+                    [](CgroupReading& r, int, double) {
+                      r.pids.events_max += 3;
+                      r.pids.current = 100;
+                    }),
+             reason::kPidsExhausted},
+        // OOMKilled: any rise; a counter going down is a restart, not a rise.
+        Case{"oom_kill", During(20, 20, Set(&MemoryReading::events_oom_kill, 1)),
+             reason::kOOMKilled},
+        Case{"oom_counter_reset_by_restart",
+             During(20, 42, Set(&MemoryReading::events_oom_kill, 0)), reason::kCompliant,
+             WithOomKills(3)},
+        Case{"psi_totals_reset_by_restart",
+             During(20, 20,
+                    [](CgroupReading& r, int, double) {
+                      r.memory.pressure->some.total_us = 1000;
+                      r.memory.pressure->full->total_us = 1000;
+                    }),
+             reason::kCompliant, WithPsiTotals(1'000'000'000'000)},
+        // NetworkDegraded.
+        Case{"retransmits_2pct", Net(10000, 200), reason::kNetworkDegraded},
+        Case{"retransmits_under_1pct", Net(10000, 90), reason::kCompliant},
+        Case{"retransmits_on_too_few_segments", Net(20, 5), reason::kCompliant}),
+    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace gt::reconcile
