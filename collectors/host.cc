@@ -6,6 +6,7 @@
 
 #include "collectors/fs.h"
 #include "collectors/kernel_files.h"
+#include "collectors/parse.h"
 
 namespace gt::collectors {
 
@@ -52,6 +53,19 @@ Result<std::string> CleanRelativePath(std::string_view path) {
     out.append(part);
   }
   return out;
+}
+
+Result<std::string> CgroupPathOfProcess(const HostPaths& paths, CgroupLayout layout, int32_t pid) {
+  std::string path = paths.proc + "/" + std::to_string(pid) + "/cgroup";
+  auto dir = OpenDir(paths.proc + "/" + std::to_string(pid));
+  if (!dir) return dir.error();
+  auto fd = OpenFileAt(dir->get(), "cgroup", paths.proc + "/" + std::to_string(pid), false);
+  if (!fd) return fd.error();
+  auto text = PreadAll(fd->get(), path, "");
+  if (!text) return text.error();
+  auto cgroup = ParseProcCgroup(*text, path, layout == CgroupLayout::kV2 ? "" : files::kV1Memory);
+  if (!cgroup) return cgroup.error();
+  return CleanRelativePath(*cgroup);
 }
 
 Result<uint64_t> RaiseOpenFileLimit() {

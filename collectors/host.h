@@ -1,6 +1,7 @@
 // Where the host's kernel files are, and which cgroup layout they use.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ Result<CgroupLayout> DetectLayout(const HostPaths& paths);
 // Normalises a cgroup path relative to a hierarchy root ("/kubepods//burstable/" ->
 // "kubepods/burstable") and rejects any ".." so it cannot escape the root; "" is the root.
 Result<std::string> CleanRelativePath(std::string_view path);
+
+// The cgroup of a process as a path relative to the hierarchy roots (v2 line of
+// /proc/<pid>/cgroup, or the memory controller's line on v1 and hybrid hosts), cleaned so it
+// cannot escape the root. kGone when the process has exited.
+Result<std::string> CgroupPathOfProcess(const HostPaths& paths, CgroupLayout layout, int32_t pid);
 
 // A scraping process keeps about 20 descriptors per cgroup open; raises the soft
 // RLIMIT_NOFILE to the hard limit. Returns the new soft limit.

@@ -130,8 +130,16 @@ Status ParseFlatKeyed(std::string_view text, std::string_view path,
   Lines lines(text);
   std::string_view line;
   while (lines.Next(line)) {
+    // Most lines are keys nobody asked for: find the key with one memchr and move on.
     std::string_view rest = line;
-    std::string_view key = NextToken(rest);
+    std::string_view key;
+    if (!line.empty() && !IsSpace(line.front())) {
+      size_t space = line.find(' ');
+      key = line.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view() : line.substr(space);
+    } else {
+      key = NextToken(rest);
+    }
     if (key.empty()) continue;  // blank line
     for (const FlatKeyedField& field : fields) {
       if (field.key != key) continue;

@@ -245,6 +245,22 @@ TEST_F(RealCgroupTest, DiscoversKubeletCgroupfsLayout) {
   EXPECT_TRUE((*reader)->Read(Now()));
 }
 
+TEST_F(RealCgroupTest, CgroupPathOfAProcess) {
+  ASSERT_TRUE(sandbox_->Make("where"));
+  pid_t pid = SpawnReady("where", [](int ready) {
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  auto path = CgroupPathOfProcess(host_, layout_, pid);
+  ASSERT_TRUE(path) << path.error().ToString();
+  EXPECT_EQ(*path, sandbox_->Rel("where"));
+  sandbox_->Kill(pid);
+  auto gone = CgroupPathOfProcess(host_, layout_, pid);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kGone);
+}
+
 TEST_F(RealCgroupTest, NodeReading) {
   auto reader = NodeReader::Open(host_);
   ASSERT_TRUE(reader) << reader.error().ToString();
