@@ -12,6 +12,8 @@
 
 namespace gt::collectors {
 
+// Not thread-safe: one thread reads a given reader at a time (different readers may be read
+// from different threads; each thread has its own read buffer).
 class CgroupReader {
  public:
   struct Options {

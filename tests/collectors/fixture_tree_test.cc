@@ -402,6 +402,39 @@ TEST_F(EdgeTest, CleanRelativePath) {
   EXPECT_FALSE(CleanRelativePath("a/../b"));
 }
 
+// kind and --cgroup-root put the kubelet's root deeper: "kubelet.slice/kubelet-kubepods.slice"
+// (systemd driver) or "<root>/kubepods" (cgroupfs).
+TEST(Discovery, NestedKubeletRoots) {
+  testing::TempTree tree;
+  tree.File("cgroup/cgroup.controllers", "memory\n");
+  std::string id(64, '9');
+  tree.File(
+      "cgroup/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
+      "kubelet-kubepods-besteffort-pod11_22.slice/cri-containerd-" +
+          id + ".scope/cgroup.procs",
+      "");
+  tree.File("cgroup/custom/kubepods/pod33-44/" + id + "/cgroup.procs", "");
+  tree.File("cgroup/system.slice/sshd.service/cgroup.procs", "");
+  auto pods = DiscoverPods(HostPaths{tree.Path("proc"), tree.Path("cgroup")}, CgroupLayout::kV2);
+  ASSERT_TRUE(pods) << pods.error().ToString();
+  ASSERT_EQ(pods->size(), 2u);
+  EXPECT_EQ((*pods)[0].pod_uid, "11-22");
+  EXPECT_EQ((*pods)[0].qos, "besteffort");
+  EXPECT_EQ((*pods)[0].containers.at(0).runtime, "containerd");
+  EXPECT_EQ((*pods)[1].pod_uid, "33-44");
+  EXPECT_EQ((*pods)[1].qos, "guaranteed");
+  EXPECT_EQ((*pods)[1].containers.at(0).relative_path, "custom/kubepods/pod33-44/" + id);
+}
+
+TEST(Discovery, NoKubeletIsNoPods) {
+  testing::TempTree tree;
+  tree.File("cgroup/cgroup.controllers", "memory\n");
+  tree.File("cgroup/system.slice/sshd.service/cgroup.procs", "");
+  auto pods = DiscoverPods(HostPaths{tree.Path("proc"), tree.Path("cgroup")}, CgroupLayout::kV2);
+  ASSERT_TRUE(pods) << pods.error().ToString();
+  EXPECT_TRUE(pods->empty());
+}
+
 TEST(DiscoveryNames, PodUid) {
   EXPECT_EQ(*PodUidFromCgroupName("pod1a2b-3c"), "1a2b-3c");
   EXPECT_EQ(*PodUidFromCgroupName("kubepods-burstable-pod1a2b_3c.slice"), "1a2b-3c");
