@@ -98,7 +98,7 @@ func TestArgoSandboxHasNoStringLibrary(t *testing.T) {
 		t.Fatal("string library reachable: the test does not run Argo CD's default sandbox")
 	}
 	ok := argoOverrides(t, map[string]string{
-		"resource.customizations.health.apps_Deployment":             `return { status = string.sub("Healthy", 1) }`,
+		"resource.customizations.health.apps_Deployment":      `return { status = string.sub("Healthy", 1) }`,
 		"resource.customizations.useOpenLibs.apps_Deployment": "true",
 	})
 	if hs, err := health.GetResourceHealth(u, ok); err != nil || hs.Status != health.HealthStatusHealthy {
@@ -145,4 +145,3 @@ func TestArgoScriptsMatchBuiltinWithoutVerdict(t *testing.T) {
 		}
 	}
 }
-
