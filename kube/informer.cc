@@ -217,11 +217,25 @@ Status Informer::ListAndWatch(std::stop_token stop) {
     // Randomised so that many informers do not all re-watch in the same second.
     wo.timeout = std::chrono::seconds(static_cast<int64_t>(
         static_cast<double>(options_.min_watch_timeout.count()) * (1.0 + rand_())));
+    const MonotonicTime started = clock_.Monotonic();
+    size_t events = 0;
     Status st = client_.Watch(
-        options_.path, wo, [this](WatchEvent&& e) { Apply(std::move(e)); }, stop);
+        options_.path, wo,
+        [this, &events](WatchEvent&& e) {
+          ++events;
+          Apply(std::move(e));
+        },
+        stop);
     if (stop.stop_requested()) return OkStatus();
-    if (st)
+    if (st) {
+      // client-go's "very short watch": a server that closes at once would otherwise be
+      // hammered in a tight loop; go back to the paced relist instead.
+      if (events == 0 && clock_.Monotonic() - started < std::chrono::seconds(1)) {
+        return MakeError(ErrorCode::kUnavailable,
+                         "very short watch: closed within a second with no events", options_.path);
+      }
       continue;  // the server closed the watch at timeoutSeconds: resume from the last version
+    }
     if (st.error().code == ErrorCode::kGone) {
       std::unique_lock lock(store_mu_);
       resource_version_unavailable_ = true;  // the version is too old: relist
