@@ -128,7 +128,8 @@ struct Tick {
   std::vector<std::pair<std::string, Ratio>> figures;  // this interval, by signal
   Ratio demand;
   double peak = 0;
-  uint64_t events = 0;
+  uint64_t events = 0;        // counter rises in this interval
+  uint64_t onset_events = 0;  // counter rises over the onset windows
   std::string what;
 };
 
@@ -146,7 +147,7 @@ void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, 
       fresh.demand_num = k.onset_demand.num;
       fresh.demand_den = k.onset_demand.den;
       fresh.peak = k.peak;
-      fresh.events = k.events;
+      fresh.events = k.onset_events;
       fresh.what = k.what;
       t = fresh;
     }
@@ -197,6 +198,7 @@ Tick CounterRule(const CStep& s, uint64_t before, uint64_t after) {
   k.onset = *d > 0;
   k.onset_since = s.end;
   k.events = *d;
+  k.onset_events = *d;
   return k;
 }
 
@@ -325,7 +327,7 @@ Tick MemorySaturatedTick(const Instance& in, size_t i, const Policy::MemorySatur
     k.onset = true;
     k.onset_since = from;
     k.signal = "working set";
-    k.events = static_cast<uint64_t>(std::llround(hits->num));
+    k.onset_events = static_cast<uint64_t>(std::llround(hits->num));
   }
   return k;
 }
@@ -854,7 +856,7 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   }
   // An instance without data is forgotten: its old violations must not outlive its data.
   for (auto it = j.state.instances.begin(); it != j.state.instances.end();) {
-    if (it->first.rfind("node/", 0) != 0 && keep.count(it->first) == 0) {
+    if (keep.count(it->first) == 0) {
       it = j.state.instances.erase(it);
     } else {
       ++it;
@@ -881,7 +883,7 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   for (const std::string& node : nodes) {
     auto readings = obs.nodes.find(node);
     if (readings == obs.nodes.end()) continue;
-    InstanceTrack& track = j.state.instances["node/" + node];
+    InstanceTrack& track = j.state.nodes[node];
     AdvanceNode(track,
                 BuildSteps(readings->second, obs.observing_since, now, p.observation.max_gap), p);
     for (const auto& [r, rule] : track.rules) {

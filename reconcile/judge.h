@@ -52,10 +52,12 @@ struct InstanceTrack {
   std::map<std::string, RuleTrack> rules;  // by reason
 };
 
-// State carried between evaluations, keyed by "<pod>/<container>" (node: "node/<name>").
+// State carried between evaluations: per container instance ("<pod>/<container>") and per
+// node, each with its rules' tracks by reason.
 struct JudgeState {
   std::optional<int64_t> generation;
   std::map<std::string, InstanceTrack> instances;
+  std::map<std::string, InstanceTrack> nodes;
 };
 
 struct Judgement {

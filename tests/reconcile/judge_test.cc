@@ -404,3 +404,84 @@ TEST(ConditionStatus, Names) {
 
 }  // namespace
 }  // namespace gt::reconcile
+
+namespace gt::reconcile {
+namespace {
+
+using namespace testing;  // NOLINT: test helpers
+
+struct MessageCase {
+  const char* name;
+  CgroupReading first;
+  Change change;
+  const char* want;
+};
+
+CgroupReading WithoutMemoryPsi() {
+  CgroupReading r = Healthy();
+  r.memory.pressure.reset();
+  return r;
+}
+
+const uint64_t k95 = static_cast<uint64_t>(0.95 * 2 * kGi);
+const std::string kWhere = "container mysql (pod mysql-0 on node-3): ";
+
+class Messages : public ::testing::TestWithParam<MessageCase> {};
+
+TEST_P(Messages, OneActionableLinePerRule) {
+  const MessageCase& c = GetParam();
+  auto s = Series(c.first, 42, seconds(10), c.change);
+  Verdict v = JudgeOnce(Workload({Container(s)}), s.back().time);
+  EXPECT_EQ(v.message, kWhere + c.want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, Messages,
+    ::testing::Values(
+        MessageCase{"fallback_without_psi", WithoutMemoryPsi(),
+                    [](CgroupReading& r, int, double) {
+                      r.memory.usage_bytes = k95;
+                      r.memory.file_bytes = 300 * kMi;
+                      r.memory.workingset_refault_file += 50000;
+                    },
+                    "file refaults 5000/s with working set >= 90% of limit for 6m50s (no memory "
+                    "PSI); working set 1.9Gi of 2Gi limit; suggest memory limit >= 2.7Gi"},
+        MessageCase{"saturated", Healthy(),
+                    [](CgroupReading& r, int, double) {
+                      r.memory.usage_bytes = k95;
+                      r.memory.events_max += 10;
+                    },
+                    "working set 1.9Gi >= 90% of 2Gi limit for 6m50s with 410 limit hits; "
+                    "suggest memory limit >= 2.6Gi"},
+        MessageCase{"psi_full", Healthy(),
+                    [](CgroupReading& r, int i, double dt) {
+                      if (i >= 38) MemoryStall(0.6, 0.6)(r, i, dt);
+                    },
+                    "memory PSI full 60% > 50% for 50s; working set 1Gi of 2Gi limit; suggest "
+                    "memory limit >= 2.6Gi"},
+        MessageCase{"io", Healthy(),
+                    [](CgroupReading& r, int, double dt) {
+                      r.io.pressure->full->total_us += static_cast<uint64_t>(dt * 0.2);
+                    },
+                    "I/O PSI full 20% > 15% for 7m"},
+        MessageCase{"blocked", Healthy(),
+                    [](CgroupReading& r, int i, double) {
+                      if (i >= 25) r.blocked = {BlockedThread{77, 78, 42, "mysqld"}};
+                    },
+                    "thread 78 (mysqld) in uninterruptible sleep (D) for 2m50s >= 2m"},
+        MessageCase{"network", Healthy(),
+                    [](CgroupReading& r, int, double) {
+                      if (!r.net) r.net = NetReading{};
+                      r.net->tcp_out_segs += 10000;
+                      r.net->tcp_retrans_segs += 200;
+                    },
+                    "TCP retransmits 2% of sent segments > 1% for 6m50s"},
+        MessageCase{"two_oom_kills", Healthy(),
+                    [](CgroupReading& r, int i, double) {
+                      if (i == 10 || i == 30) r.memory.events_oom_kill += 1;
+                    },
+                    "OOM-killed 2 times at memory limit 2Gi; suggest memory limit >= 2.6Gi"}),
+    [](const ::testing::TestParamInfo<MessageCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace gt::reconcile
