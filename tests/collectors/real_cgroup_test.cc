@@ -2,6 +2,7 @@
 // ctest LABEL cgroup. Skipped (with the reason) when not root or without cgroups.
 #include "tests/collectors/real_cgroup.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -9,7 +10,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "collectors/cgroup_reader.h"
 #include "collectors/discovery.h"
@@ -115,6 +118,61 @@ TEST_F(RealCgroupTest, MemoryOfAProcessAllocating32MiB) {
   EXPECT_TRUE(r->blocked.empty());
 }
 
+// The incident groundtruth exists for, in small: anonymous memory plus a file re-read in a
+// loop, together larger than the limit. The kernel keeps evicting and re-reading the file:
+// limit hits and file refaults rise, memory PSI accrues stall, no OOM kill. (Reads with
+// pread, not mmap, so the re-reads are refaults but not major faults.)
+TEST_F(RealCgroupTest, ThrashingSignals) {
+  ASSERT_TRUE(sandbox_->Make("thrash"));
+  ASSERT_TRUE(sandbox_->SetMemoryLimit("thrash", 32 * kMiB)) << sandbox_->error();
+  // On a disk file system (not tmpfs, whose pages cannot be dropped without swap).
+  std::string data = std::filesystem::current_path().string() + "/gt-thrash-" +
+                     std::to_string(::getpid()) + ".dat";
+  pid_t pid = SpawnReady("thrash", [data](int ready) {
+    size_t anon = 20 * kMiB;
+    auto* p = static_cast<char*>(
+        ::mmap(nullptr, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (p == MAP_FAILED) ::_exit(2);
+    std::memset(p, 1, anon);
+    // Written from inside the cgroup so its page cache is charged here.
+    int fd = ::open(data.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) ::_exit(3);
+    ::unlink(data.c_str());
+    std::vector<char> block(1 << 20, 7);
+    for (int i = 0; i < 24; ++i) (void)!::write(fd, block.data(), block.size());
+    ::fsync(fd);
+    SayReady(ready);
+    for (;;) {
+      for (off_t off = 0; off < off_t{24} << 20; off += block.size()) {
+        (void)!::pread(fd, block.data(), block.size(), off);
+      }
+    }
+  });
+  ASSERT_GT(pid, 0);
+  auto reader = OpenReader("thrash");
+  ASSERT_TRUE(reader);
+  auto first = reader->Read(Now());
+  ASSERT_TRUE(first) << first.error().ToString();
+  Result<CgroupReading> later = first;
+  for (int i = 0; i < 150; ++i) {  // bounded wait for the kernel to show it
+    std::this_thread::sleep_for(100ms);
+    later = reader->Read(Now());
+    ASSERT_TRUE(later) << later.error().ToString();
+    if (later->memory.workingset_refault_file > first->memory.workingset_refault_file + 1000 &&
+        later->memory.events_max > first->memory.events_max) {
+      break;
+    }
+  }
+  EXPECT_GT(later->memory.workingset_refault_file, first->memory.workingset_refault_file + 1000);
+  EXPECT_GT(later->memory.events_max, first->memory.events_max);  // limit hits (v1 failcnt)
+  EXPECT_EQ(later->memory.events_oom_kill, 0u);
+  EXPECT_LE(later->memory.usage_bytes, 32 * kMiB);
+  if (layout_ != CgroupLayout::kV1) {
+    ASSERT_TRUE(later->memory.pressure.has_value());
+    EXPECT_GT(later->memory.pressure->some.total_us, first->memory.pressure->some.total_us);
+  }
+}
+
 TEST_F(RealCgroupTest, ThrottlingCountersRiseUnderAQuota) {
   ASSERT_TRUE(sandbox_->Make("cpu"));
   ASSERT_TRUE(sandbox_->SetCpuQuota("cpu", 10000, 100000)) << sandbox_->error();  // 0.1 CPU
@@ -136,7 +194,13 @@ TEST_F(RealCgroupTest, ThrottlingCountersRiseUnderAQuota) {
     std::this_thread::sleep_for(50ms);
     later = reader->Read(Now());
     ASSERT_TRUE(later) << later.error().ToString();
-    if (later->cpu.nr_throttled >= first->cpu.nr_throttled + 3) break;
+    // Counters move at different moments (throttled time accrues at unthrottle): wait for all.
+    if (later->cpu.nr_throttled >= first->cpu.nr_throttled + 3 &&
+        later->cpu.throttled_us > first->cpu.throttled_us &&
+        later->cpu.nr_periods > first->cpu.nr_periods &&
+        later->cpu.usage_us > first->cpu.usage_us) {
+      break;
+    }
   }
   EXPECT_GE(later->cpu.nr_throttled, first->cpu.nr_throttled + 3);
   EXPECT_GT(later->cpu.throttled_us, first->cpu.throttled_us);
