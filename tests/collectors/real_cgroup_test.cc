@@ -293,6 +293,28 @@ TEST_F(RealCgroupTest, GoneAfterRmdir) {
   EXPECT_EQ(again->memory.limit_bytes, 48 * kMiB);
 }
 
+// Writing 0 to cgroup.pressure hides a cgroup's PSI files: open descriptors then fail with
+// ENODEV, like a removed cgroup. The reader must re-open, find the files absent and go on.
+TEST_F(RealCgroupTest, PsiSwitchedOffIsNotGone) {
+  if (layout_ == CgroupLayout::kV1) GTEST_SKIP() << "no unified tree on this host";
+  ASSERT_TRUE(sandbox_->Make("psi"));
+  auto reader = OpenReader("psi");
+  ASSERT_TRUE(reader);
+  auto on = reader->Read(Now());
+  ASSERT_TRUE(on) << on.error().ToString();
+  ASSERT_TRUE(on->memory.pressure.has_value());
+  std::string unified =
+      layout_ == CgroupLayout::kV2 ? sandbox_->Dirs("psi").front() : sandbox_->Dirs("psi").back();
+  if (!CgroupSandbox::WriteFile(unified + "/cgroup.pressure", "0")) {
+    GTEST_SKIP() << "kernel without per-cgroup PSI switch (cgroup.pressure, Linux 6.1+)";
+  }
+  auto off = reader->Read(Now());
+  ASSERT_TRUE(off) << off.error().ToString();
+  EXPECT_FALSE(off->memory.pressure.has_value());
+  EXPECT_FALSE(off->cpu.pressure.has_value());
+  EXPECT_FALSE(off->io.pressure.has_value());
+}
+
 TEST_F(RealCgroupTest, DiscoversKubeletCgroupfsLayout) {
   std::string uid = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
   std::string id(64, 'e');
