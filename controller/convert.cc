@@ -65,6 +65,9 @@ uint64_t Fnv1a(std::string_view bytes) {
   return hash;
 }
 
+// Where a trimmed object keeps the hash of the pod template it no longer carries.
+constexpr const char* kTrimmedTemplateHash = "x-groundtruth-template-hash";
+
 // nlohmann::json objects keep keys sorted, so dump() is a canonical form.
 uint64_t TemplateHash(json pod_template, bool drop_hash_label) {
   if (drop_hash_label && pod_template.is_object()) {
@@ -75,6 +78,56 @@ uint64_t TemplateHash(json pod_template, bool drop_hash_label) {
     }
   }
   return Fnv1a(pod_template.dump());
+}
+
+uint64_t SpecTemplateHash(const json& spec, bool drop_hash_label) {
+  const json* trimmed = Field(spec, kTrimmedTemplateHash);
+  if (trimmed != nullptr && trimmed->is_string()) {
+    uint64_t hash = 0;
+    const std::string& text = trimmed->get_ref<const std::string&>();
+    std::from_chars(text.data(), text.data() + text.size(), hash);
+    return hash;
+  }
+  return TemplateHash(Obj(spec, "template"), drop_hash_label);
+}
+
+// Keeps only `keys` of an object (nothing if it is not one).
+void KeepOnly(json& object, std::initializer_list<const char*> keys) {
+  if (!object.is_object()) return;
+  json kept = json::object();
+  for (const char* key : keys) {
+    auto it = object.find(key);
+    if (it != object.end()) kept[key] = std::move(*it);
+  }
+  object = std::move(kept);
+}
+
+void TrimMetadata(json& object, bool keep_annotations) {
+  auto meta = object.find("metadata");
+  if (meta == object.end()) return;
+  KeepOnly(*meta, {"name", "namespace", "uid", "resourceVersion", "generation", "labels",
+                   "annotations", "ownerReferences", "deletionTimestamp"});
+  if (!keep_annotations) {
+    meta->erase("annotations");
+    return;
+  }
+  auto annotations = meta->find("annotations");
+  if (annotations != meta->end() && annotations->is_object()) {
+    annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
+  }
+}
+
+void ReplaceTemplateByHash(json& object, bool drop_hash_label) {
+  auto spec = object.find("spec");
+  if (spec == object.end() || !spec->is_object()) return;
+  uint64_t hash = SpecTemplateHash(*spec, drop_hash_label);
+  KeepOnly(*spec, {});
+  (*spec)[kTrimmedTemplateHash] = std::to_string(hash);
+}
+
+void TrimContainers(json& containers) {
+  if (!containers.is_array()) return;
+  for (json& container : containers) KeepOnly(container, {"name", "resources", "restartPolicy"});
 }
 
 struct Meta {
@@ -201,7 +254,7 @@ Result<Workload> WorkloadFromJson(WorkloadKind kind, const json& object) {
     const json& spec = Obj(object, "spec");
     const json& status = Obj(object, "status");
     out.observed_generation = Int(status, "observedGeneration");
-    out.template_hash = TemplateHash(Obj(spec, "template"), false);
+    out.template_hash = SpecTemplateHash(spec, false);
     if (kind == WorkloadKind::kDeployment) {
       out.deployment_revision = Label(meta->annotations, "deployment.kubernetes.io/revision");
     }
@@ -247,7 +300,7 @@ Result<ReplicaSet> ReplicaSetFromJson(const json& object) {
     out.uid = meta->uid;
     if (meta->owner_kind == "Deployment") out.owner_uid = meta->owner_uid;
     out.revision = Label(meta->annotations, "deployment.kubernetes.io/revision");
-    out.template_hash = TemplateHash(Obj(Obj(object, "spec"), "template"), true);
+    out.template_hash = SpecTemplateHash(Obj(object, "spec"), true);
     return out;
   } catch (const json::exception& e) {
     return MakeError(ErrorCode::kMalformed, std::string("replicaset: ") + e.what());
@@ -344,30 +397,50 @@ json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::stri
   };
 }
 
-json EventBody(const EventRecord& record, std::chrono::system_clock::time_point now,
-               std::string_view reporting_instance) {
-  std::string time = FormatKubeTime(now);
-  return json{
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata",
-       {{"generateName", record.workload.name + "."}, {"namespace", record.workload.ns}}},
-      {"involvedObject",
-       {{"apiVersion", "apps/v1"},
-        {"kind", KindName(record.workload.kind)},
-        {"namespace", record.workload.ns},
-        {"name", record.workload.name},
-        {"uid", record.uid}}},
-      {"type", record.warning ? "Warning" : "Normal"},
-      {"reason", record.reason},
-      {"message", record.message},
-      {"source", {{"component", kFieldManager}}},
-      {"reportingComponent", kFieldManager},
-      {"reportingInstance", reporting_instance},
-      {"firstTimestamp", time},
-      {"lastTimestamp", time},
-      {"count", 1},
-  };
+void TrimWorkload(json& object) {
+  if (!object.is_object()) return;
+  TrimMetadata(object, true);
+  ReplaceTemplateByHash(object, false);
+  auto status = object.find("status");
+  if (status != object.end()) {
+    KeepOnly(*status, {"observedGeneration", "updateRevision", "conditions"});
+  }
+}
+
+void TrimReplicaSet(json& object) {
+  if (!object.is_object()) return;
+  TrimMetadata(object, true);
+  ReplaceTemplateByHash(object, true);
+  object.erase("status");
+}
+
+void TrimPod(json& object) {
+  if (!object.is_object()) return;
+  TrimMetadata(object, false);
+  auto spec = object.find("spec");
+  if (spec != object.end()) {
+    KeepOnly(*spec, {"nodeName", "containers", "initContainers"});
+    if (spec->is_object()) {
+      if (spec->contains("containers")) TrimContainers((*spec)["containers"]);
+      if (spec->contains("initContainers")) TrimContainers((*spec)["initContainers"]);
+    }
+  }
+  auto status = object.find("status");
+  if (status != object.end()) {
+    KeepOnly(*status,
+             {"phase", "podIP", "conditions", "containerStatuses", "initContainerStatuses"});
+    if (status->is_object()) {
+      for (const char* list : {"containerStatuses", "initContainerStatuses"}) {
+        auto it = status->find(list);
+        if (it == status->end() || !it->is_array()) continue;
+        for (json& container : *it) KeepOnly(container, {"name", "containerID", "state"});
+      }
+    }
+  }
+}
+
+std::string ResourceVersionOf(const json& object) {
+  return Str(Obj(object, "metadata"), "resourceVersion");
 }
 
 std::string FormatKubeTime(std::chrono::system_clock::time_point t) {

@@ -18,6 +18,16 @@ Result<ReplicaSet> ReplicaSetFromJson(const nlohmann::json& object);
 Result<Pod> PodFromJson(const nlohmann::json& object);
 Result<AgentPod> AgentPodFromJson(const nlohmann::json& object);
 
+// Informer transforms: cut an object down to what the conversions above read before the
+// informer stores it, so the cache grows with the cluster's size, not its verbosity. A
+// pod template is replaced by its hash (all the controller needs of it).
+void TrimWorkload(nlohmann::json& object);
+void TrimReplicaSet(nlohmann::json& object);
+void TrimPod(nlohmann::json& object);
+
+// metadata.resourceVersion of an object (an apply's answer); empty when absent.
+std::string ResourceVersionOf(const nlohmann::json& object);
+
 // "apps/v1" kinds handled here; empty for anything else.
 std::optional<WorkloadKind> KindFromName(std::string_view kind);
 
@@ -29,10 +39,6 @@ nlohmann::json ConditionApplyBody(const WorkloadKey& key, std::string_view uid,
 // Server-side apply body for the main resource holding only our annotation.
 nlohmann::json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid,
                                    std::string_view value);
-
-// A core/v1 Event about `record.workload`, from component "groundtruth".
-nlohmann::json EventBody(const EventRecord& record, std::chrono::system_clock::time_point now,
-                         std::string_view reporting_instance);
 
 // RFC 3339 in UTC with second precision, as metav1.Time serialises: "2026-11-24T03:35:30Z".
 std::string FormatKubeTime(std::chrono::system_clock::time_point t);

@@ -141,14 +141,44 @@ TEST(Convert, VerdictAnnotationRoundTrip) {
             "1970-01-01T00:00:00Z");
 }
 
-TEST(Convert, EventIsAboutTheWorkload) {
-  EventRecord record{{WorkloadKind::kDeployment, "shop", "web"}, "u1", true, "OOMKilled", "m"};
-  json event = EventBody(record, std::chrono::system_clock::time_point(), "ctl-0");
-  EXPECT_EQ(event["type"], "Warning");
-  EXPECT_EQ(event["involvedObject"]["kind"], "Deployment");
-  EXPECT_EQ(event["involvedObject"]["uid"], "u1");
-  EXPECT_EQ(event["metadata"]["namespace"], "shop");
-  EXPECT_EQ(event["reportingComponent"], "groundtruth");
+TEST(Convert, TrimmedObjectsConvertTheSame) {
+  json deploy = WorkloadJson("Deployment", "web", "u1", 4, PodTemplate("web", "nginx:1"),
+                             {{"app.kubernetes.io/instance", "x"}},
+                             {{"kubectl.kubernetes.io/last-applied-configuration", "{...}"},
+                              {"groundtruth.dev/io-contention.psi-full", "20%"}});
+  deploy["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  json trimmed = deploy;
+  TrimWorkload(trimmed);
+  EXPECT_FALSE(trimmed["metadata"].contains("managedFields"));
+  EXPECT_FALSE(trimmed["spec"].contains("template"));
+  auto full = MustWorkload(WorkloadKind::kDeployment, deploy);
+  auto small = MustWorkload(WorkloadKind::kDeployment, trimmed);
+  EXPECT_EQ(full.template_hash, small.template_hash);
+  EXPECT_EQ(full.overrides, small.overrides);
+  TrimWorkload(trimmed);  // idempotent: the informer may trim an already trimmed object
+  EXPECT_EQ(MustWorkload(WorkloadKind::kDeployment, trimmed).template_hash, full.template_hash);
+
+  json rs = ReplicaSetJson("web-h", "rs1", "u1", "1", PodTemplate("web", "nginx:1"), "h");
+  json rs_trimmed = rs;
+  TrimReplicaSet(rs_trimmed);
+  EXPECT_EQ(ReplicaSetFromJson(rs_trimmed)->template_hash, full.template_hash);
+  EXPECT_EQ(ReplicaSetFromJson(rs_trimmed)->owner_uid, "u1");
+
+  json pod =
+      PodJson("web-h-1", "p1", "ReplicaSet", "rs1", "n1", "c1", {{"pod-template-hash", "h"}});
+  pod["spec"]["containers"][0]["env"] = json::array({{{"name", "A"}, {"value", "B"}}});
+  pod["spec"]["volumes"] = json::array();
+  json pod_trimmed = pod;
+  TrimPod(pod_trimmed);
+  EXPECT_FALSE(pod_trimmed["spec"].contains("volumes"));
+  EXPECT_FALSE(pod_trimmed["spec"]["containers"][0].contains("env"));
+  Pod a = MustPod(pod), b = MustPod(pod_trimmed);
+  EXPECT_EQ(a.statuses[0].id, b.statuses[0].id);
+  EXPECT_EQ(a.containers[0].declared.memory_limit_bytes,
+            b.containers[0].declared.memory_limit_bytes);
+  EXPECT_EQ(a.pod_template_hash, b.pod_template_hash);
+  EXPECT_EQ(a.node, b.node);
+  EXPECT_TRUE(b.ready);
 }
 
 }  // namespace

@@ -1,0 +1,138 @@
+#include "controller/kube_adapters.h"
+
+#include "controller/convert.h"
+#include "kube/apply.h"
+
+namespace gt::controller {
+namespace {
+
+std::string Path(WorkloadKind kind, const std::string& ns, const std::string& name, bool status) {
+  auto kube_kind = *kube::ParseWorkloadKind(std::string(KindName(kind)));
+  return status ? kube::WorkloadStatusPath(kube_kind, ns, name)
+                : kube::WorkloadPath(kube_kind, ns, name);
+}
+
+Result<std::string> SendApply(kube::KubeClient& client, const std::string& path,
+                              const nlohmann::json& body) {
+  auto response = client.Apply(path, body, std::string(kFieldManager), /*force=*/true);
+  if (!response) return response.error();
+  if (!response->ok()) return kube::ToError(*response, path);
+  return ResourceVersionOf(response->body);
+}
+
+std::string Collection(const std::string& group_version, const std::string& ns,
+                       const std::string& resource) {
+  std::string base = group_version == "v1" ? "/api/v1" : "/apis/" + group_version;
+  return ns.empty() ? base + "/" + resource : base + "/namespaces/" + ns + "/" + resource;
+}
+
+template <typename Convert, typename Upsert, typename Delete>
+kube::ResourceEventHandler Handler(Logger& log, const char* what, Convert convert, Upsert upsert,
+                                   Delete remove) {
+  auto add = [&log, what, convert, upsert](const nlohmann::json& object) {
+    auto converted = convert(object);
+    if (!converted) {
+      log.Warn("ignoring object that does not convert",
+               {{"kind", what}, {"error", converted.error().ToString()}});
+      return;
+    }
+    upsert(std::move(*converted));
+  };
+  kube::ResourceEventHandler handler;
+  handler.on_add = add;
+  handler.on_update = [add](const nlohmann::json&, const nlohmann::json& object) { add(object); };
+  handler.on_delete = [convert, remove](const nlohmann::json& object) {
+    auto converted = convert(object);
+    if (converted) remove(*converted);
+  };
+  return handler;
+}
+
+}  // namespace
+
+Result<std::string> KubeStatusWriter::ApplyCondition(const WorkloadKey& key, std::string_view uid,
+                                                     const Condition& condition) {
+  return SendApply(client_, Path(key.kind, key.ns, key.name, true),
+                   ConditionApplyBody(key, uid, condition));
+}
+
+Result<std::string> KubeStatusWriter::ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
+                                                      std::string_view value) {
+  return SendApply(client_, Path(key.kind, key.ns, key.name, false),
+                   AnnotationApplyBody(key, uid, value));
+}
+
+void KubeEventSink::Emit(const EventRecord& event) {
+  kube::ObjectReference reference{"apps/v1",         std::string(KindName(event.workload.kind)),
+                                  event.workload.ns, event.workload.name,
+                                  event.uid,         ""};
+  Status sent = recorder_.Record(
+      reference, event.warning ? kube::EventType::kWarning : kube::EventType::kNormal, event.reason,
+      event.message);
+  metrics_.EventEmitted(sent.has_value());
+  if (!sent) {
+    log_.Warn("event not recorded", {{"workload", event.workload.ToString()},
+                                     {"reason", event.reason},
+                                     {"error", sent.error().ToString()}});
+  }
+}
+
+Informers::Informers(kube::KubeClient& client, Clock& clock, Controller& controller, Logger& log,
+                     const InformerScope& scope) {
+  auto make = [&](std::string path, std::string selector, std::function<void(nlohmann::json&)> trim,
+                  kube::ResourceEventHandler handler) {
+    kube::InformerOptions options;
+    options.path = std::move(path);
+    options.label_selector = std::move(selector);
+    options.transform = std::move(trim);
+    auto informer = std::make_unique<kube::Informer>(client, clock, options);
+    informer->AddEventHandler(std::move(handler));
+    informers_.push_back(std::move(informer));
+  };
+  Controller* ctl = &controller;
+  for (WorkloadKind kind :
+       {WorkloadKind::kDeployment, WorkloadKind::kStatefulSet, WorkloadKind::kDaemonSet}) {
+    auto kube_kind = *kube::ParseWorkloadKind(std::string(KindName(kind)));
+    make(Collection("apps/v1", scope.watch_namespace, kube::ResourceName(kube_kind)), "",
+         TrimWorkload,
+         Handler(
+             log, kube::KindName(kube_kind),
+             [kind](const nlohmann::json& o) { return WorkloadFromJson(kind, o); },
+             [ctl](Workload w) { ctl->UpsertWorkload(std::move(w)); },
+             [ctl](const Workload& w) { ctl->DeleteWorkload(w.key); }));
+  }
+  make(Collection("apps/v1", scope.watch_namespace, "replicasets"), "", TrimReplicaSet,
+       Handler(
+           log, "ReplicaSet", [](const nlohmann::json& o) { return ReplicaSetFromJson(o); },
+           [ctl](ReplicaSet rs) { ctl->UpsertReplicaSet(std::move(rs)); },
+           [ctl](const ReplicaSet& rs) { ctl->DeleteReplicaSet(rs.uid); }));
+  make(Collection("v1", scope.watch_namespace, "pods"), "", TrimPod,
+       Handler(
+           log, "Pod", [](const nlohmann::json& o) { return PodFromJson(o); },
+           [ctl](Pod pod) { ctl->UpsertPod(std::move(pod)); },
+           [ctl](const Pod& pod) { ctl->DeletePod(pod.uid); }));
+  make(Collection("v1", scope.agent_namespace, "pods"), scope.agent_selector, TrimPod,
+       Handler(
+           log, "agent Pod", [](const nlohmann::json& o) { return AgentPodFromJson(o); },
+           [ctl](AgentPod agent) { ctl->UpsertAgent(std::move(agent)); },
+           [ctl](const AgentPod& agent) { ctl->DeleteAgent(agent.uid); }));
+}
+
+Informers::~Informers() { Stop(); }
+
+void Informers::Start() {
+  for (auto& informer : informers_) informer->Start();
+}
+
+void Informers::Stop() {
+  for (auto& informer : informers_) informer->Stop();
+}
+
+bool Informers::HasSynced() const {
+  for (const auto& informer : informers_) {
+    if (!informer->HasSynced()) return false;
+  }
+  return true;
+}
+
+}  // namespace gt::controller

@@ -1,0 +1,14 @@
+// `groundtruth controller`: the cluster-side loop. Wires flags to the Controller and its
+// adapters; all logic lives in the library.
+#pragma once
+
+namespace gt::controller {
+
+// Returns the process exit code (3: usage or configuration error).
+int ControllerMain(int argc, char** argv);
+
+}  // namespace gt::controller
+
+namespace gt {
+using controller::ControllerMain;
+}  // namespace gt

@@ -1,0 +1,33 @@
+#include "controller/reconcile_judge.h"
+
+namespace gt::controller {
+
+reconcile::Verdict ReconcileJudge::Evaluate(const WorkloadKey& key,
+                                            const reconcile::WorkloadObservation& observation,
+                                            const std::map<std::string, std::string>& overrides,
+                                            MonotonicTime now) {
+  reconcile::Policy policy = policy_;
+  for (const auto& [parameter, value] : overrides) {
+    Status applied = reconcile::ApplyOverride(policy, parameter, value);
+    if (!applied) {
+      std::string id = key.ToString() + " " + parameter + "=" + value;
+      if (reported_.insert(id).second) {
+        log_.Warn("ignoring bad override annotation",
+                  {{"workload", key.ToString()},
+                   {"annotation", std::string(kAnnotationPrefix) + parameter},
+                   {"value", value},
+                   {"error", applied.error().message}});
+      }
+    }
+  }
+  auto it = states_.find(key);
+  static const reconcile::JudgeState kFresh;
+  reconcile::Judgement judgement =
+      reconcile::Judge(observation, policy, it == states_.end() ? kFresh : it->second, now);
+  states_.insert_or_assign(key, std::move(judgement.state));
+  return std::move(judgement.verdict);
+}
+
+void ReconcileJudge::Forget(const WorkloadKey& key) { states_.erase(key); }
+
+}  // namespace gt::controller
