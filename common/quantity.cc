@@ -2,7 +2,6 @@
 
 #include <array>
 #include <charconv>
-#include <cstdio>
 #include <limits>
 
 namespace gt {
@@ -252,27 +251,6 @@ std::optional<int64_t> Quantity::ScaledCeil(int64_t nano_per_unit) const {
     return std::nullopt;
   }
   return static_cast<int64_t>(units);
-}
-
-std::string FormatBytes(uint64_t bytes) {
-  static constexpr std::array<const char*, 6> kUnits = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
-  if (bytes < 1024) return std::to_string(bytes);
-  int unit = 0;
-  uint64_t scale = 1024;
-  while (unit + 1 < static_cast<int>(kUnits.size()) && bytes / scale >= 1024) {
-    scale *= 1024;
-    ++unit;
-  }
-  if (bytes % scale == 0) return std::to_string(bytes / scale) + kUnits[unit];
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%s", static_cast<double>(bytes) / static_cast<double>(scale),
-                kUnits[unit]);
-  return buf;
-}
-
-std::string FormatMillicores(uint64_t millicores) {
-  if (millicores % 1000 == 0) return std::to_string(millicores / 1000);
-  return std::to_string(millicores) + "m";
 }
 
 }  // namespace gt

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -48,11 +47,5 @@ class Quantity {
   __int128 nano_ = 0;
   Format format_ = Format::kDecimalSI;
 };
-
-// Bytes as people write them in limits: "64Mi", "1.5Gi", "900k", "123" (binary suffixes
-// when exact, else the plain number). For messages, not for round trips.
-std::string FormatBytes(uint64_t bytes);
-// Millicores as Kubernetes writes them: "200m", "2", "1500m".
-std::string FormatMillicores(uint64_t millicores);
 
 }  // namespace gt

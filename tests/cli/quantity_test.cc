@@ -120,14 +120,5 @@ TEST(QuantityTest, MatchesApimachineryGolden) {
   EXPECT_GT(checked, 80);
 }
 
-TEST(QuantityTest, FormatsForMessages) {
-  EXPECT_EQ(FormatBytes(64 << 20), "64Mi");
-  EXPECT_EQ(FormatBytes(1536), "1.5Ki");
-  EXPECT_EQ(FormatBytes(100), "100");
-  EXPECT_EQ(FormatBytes(uint64_t{2} << 30), "2Gi");
-  EXPECT_EQ(FormatMillicores(200), "200m");
-  EXPECT_EQ(FormatMillicores(2000), "2");
-}
-
 }  // namespace
 }  // namespace gt

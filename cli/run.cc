@@ -1,0 +1,353 @@
+// `groundtruth run` and `groundtruth check`: flags, manifest, sandbox, observation, report.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/manifest.h"
+#include "cli/output.h"
+#include "cli/sandbox.h"
+#include "cli/session.h"
+#include "collectors/host.h"
+#include "common/duration.h"
+#include "common/quantity.h"
+#include "reconcile/policy.h"
+
+namespace gt {
+namespace {
+
+using cli::kExitUsage;
+
+// Flags both commands share.
+struct CommonFlags {
+  std::string manifest;
+  std::string name;
+  std::string container;
+  std::string output = "table";
+  std::string interval = "1s";
+  std::string cgroup_root;  // default: HostPaths' own
+  std::string proc_root;
+};
+
+void AddCommonFlags(CLI::App& app, CommonFlags& f) {
+  app.add_option("--name", f.name, "workload name in the manifest (default: the first workload)");
+  app.add_option("--container", f.container,
+                 "container whose resources to use (default: the only or first one)");
+  app.add_option("--output,-o", f.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("--interval", f.interval, "sampling interval, a Go duration")
+      ->capture_default_str();
+  app.add_option("--cgroup-root", f.cgroup_root, "cgroup filesystem root (default /sys/fs/cgroup)");
+  app.add_option("--proc-root", f.proc_root, "proc filesystem root (default /proc)");
+}
+
+int Fail(std::string_view command, const std::string& message, int code = kExitUsage) {
+  fmt::print(stderr, "groundtruth {}: {}\n", command, message);
+  return code;
+}
+
+// Parses a positive duration flag, whole seconds at least where `whole_seconds`.
+Result<std::chrono::nanoseconds> PositiveDuration(std::string_view flag, const std::string& text) {
+  Result<std::chrono::nanoseconds> d = ParseDuration(text);
+  if (!d) return MakeError(ErrorCode::kInvalid, std::string(flag) + ": " + d.error().message);
+  if (d->count() <= 0) {
+    return MakeError(ErrorCode::kInvalid,
+                     std::string(flag) + ": \"" + text + "\" must be greater than zero");
+  }
+  return d;
+}
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+collectors::HostPaths HostPathsFrom(const CommonFlags& f) {
+  collectors::HostPaths paths;
+  if (!f.cgroup_root.empty()) paths.cgroup = f.cgroup_root;
+  if (!f.proc_root.empty()) paths.proc = f.proc_root;
+  return paths;
+}
+
+// Default policy, then the workload's groundtruth.dev/* annotations.
+Result<reconcile::Policy> PolicyFor(const cli::ManifestWorkload& w) {
+  reconcile::Policy policy = reconcile::DefaultPolicy();
+  for (const auto& [key, value] : w.overrides) {
+    if (Status s = reconcile::ApplyOverride(policy, key, value); !s) {
+      return MakeError(ErrorCode::kInvalid,
+                       "annotation groundtruth.dev/" + key + ": " + s.error().message, w.path);
+    }
+  }
+  return policy;
+}
+
+int Report(const cli::Report& report, const std::string& output) {
+  if (output == "json") {
+    std::fputs(cli::RenderJson(report).c_str(), stdout);
+  } else {
+    std::fputs(cli::RenderText(report).c_str(), stdout);
+  }
+  std::fflush(stdout);
+  return cli::ExitCodeFor(report.verdict.status);
+}
+
+// Turns a check --cgroup argument into a path relative to every hierarchy root: accepts
+// "kubepods/pod<uid>/<id>", "/system.slice/x.service", or an absolute path under the
+// cgroup root, with the v1 controller directory ("memory/...") stripped.
+Result<std::string> RelativeCgroup(const collectors::HostPaths& paths,
+                                   collectors::CgroupLayout layout, std::string path) {
+  const std::string root = paths.cgroup + "/";
+  if (path.rfind(root, 0) == 0) {
+    path = path.substr(root.size());
+    if (layout != collectors::CgroupLayout::kV2) {
+      const size_t slash = path.find('/');
+      const std::string first = path.substr(0, slash);
+      for (const char* hierarchy : {"memory", "cpu", "cpuacct", "cpu,cpuacct", "pids", "blkio",
+                                    "unified", "systemd", "cpuset", "devices", "freezer"}) {
+        if (first == hierarchy) {
+          path = slash == std::string::npos ? "" : path.substr(slash + 1);
+          break;
+        }
+      }
+    }
+  }
+  return collectors::CleanRelativePath(path);
+}
+
+void ForwardOutput(int fd, cli::LiveLine& live) {
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return;
+    live.Interleave(std::string_view(buf, static_cast<size_t>(n)));
+  }
+}
+
+}  // namespace
+
+int RunMain(int argc, char** argv) {
+  CLI::App app{
+      "Run CMD in a transient cgroup carrying a container's declared limits, sample it "
+      "and judge it as the RuntimeCompliant condition would.",
+      "groundtruth run"};
+  CommonFlags flags;
+  std::string window_text = "60s";
+  std::optional<uint64_t> pids_limit;
+  std::vector<std::string> command;
+  app.add_option("--manifest,-f", flags.manifest,
+                 "Deployment, StatefulSet, DaemonSet or Pod manifest (YAML)")
+      ->required();
+  AddCommonFlags(app, flags);
+  app.add_option("--window", window_text, "how long to observe, a Go duration")
+      ->capture_default_str();
+  app.add_option("--pids-limit", pids_limit, "pids.max for the run's cgroup");
+  app.add_option("command", command, "the workload: -- CMD ARGS...")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  Result<std::chrono::nanoseconds> window = PositiveDuration("--window", window_text);
+  if (!window) return Fail("run", window.error().message);
+  Result<std::chrono::nanoseconds> interval = PositiveDuration("--interval", flags.interval);
+  if (!interval) return Fail("run", interval.error().message);
+  if (*window < std::chrono::seconds(1)) return Fail("run", "--window must be at least 1s");
+  if (*interval > *window) return Fail("run", "--interval must not exceed --window");
+  if (pids_limit && *pids_limit == 0) return Fail("run", "--pids-limit must be at least 1");
+
+  Result<cli::ManifestWorkload> workload =
+      cli::ReadManifest(flags.manifest, {flags.name, flags.container});
+  if (!workload) return Fail("run", workload.error().ToString());
+  Result<reconcile::Policy> policy = PolicyFor(*workload);
+  if (!policy) return Fail("run", policy.error().ToString());
+
+  const collectors::HostPaths paths = HostPathsFrom(flags);
+  Result<collectors::CgroupLayout> layout = collectors::DetectLayout(paths);
+  if (!layout) return Fail("run", "cannot tell the cgroup layout: " + layout.error().ToString());
+
+  cli::SandboxLimits limits;
+  limits.memory_bytes = workload->declared.memory_limit_bytes;
+  limits.cpu_millicores = workload->declared.cpu_limit_millicores;
+  limits.pids = pids_limit;
+  Result<cli::SignalPipe*> signals = cli::SignalPipe::Install();
+  if (!signals) return Fail("run", signals.error().ToString());
+
+  Result<std::unique_ptr<cli::Sandbox>> sandbox = cli::Sandbox::Create(paths, *layout, limits);
+  if (!sandbox) {
+    std::string message = sandbox.error().ToString();
+    if (sandbox.error().code == ErrorCode::kPermission && ::geteuid() != 0) {
+      message =
+          "cgroups need root: groundtruth run creates a cgroup with the manifest's limits "
+          "and moves the workload into it (" +
+          message + ")";
+    }
+    return Fail("run", message);
+  }
+  reconcile::DeclaredLimits declared = workload->declared;
+  if (pids_limit) declared.pids_limit = pids_limit;
+
+  // The workload's stdout and stderr come through a pipe to our stderr, so that stdout holds
+  // only the report and the live line can step aside for the workload's lines.
+  int output[2];
+  if (::pipe2(output, O_CLOEXEC) != 0) return Fail("run", "cannot create a pipe");
+  ::fcntl(output[0], F_SETFL, O_NONBLOCK);
+  Result<pid_t> child = (*sandbox)->Start(command, output[1]);
+  ::close(output[1]);
+  if (!child) {
+    ::close(output[0]);
+    return Fail("run", child.error().ToString());
+  }
+
+  cli::LiveLine live(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
+  Result<std::unique_ptr<collectors::CgroupReader>> reader =
+      collectors::CgroupReader::Open(paths, *layout, (*sandbox)->relative_path());
+  if (!reader) {
+    ::close(output[0]);
+    return Fail("run", "cannot read the run's cgroup: " + reader.error().ToString());
+  }
+  Result<std::unique_ptr<collectors::NodeReader>> node = collectors::NodeReader::Open(paths);
+
+  cli::SessionConfig config;
+  config.policy = *policy;
+  config.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
+  config.interval = *interval;
+  config.declared = declared;
+  config.container = workload->container;
+  config.node = Hostname();
+  cli::SessionHooks hooks;
+  hooks.watch_fd = output[0];
+  hooks.on_readable = [&] { ForwardOutput(output[0], live); };
+  cli::Sandbox* box = sandbox->get();
+  hooks.workload_exited = [box] { return box->PollExit().has_value(); };
+
+  SystemClock clock;
+  Result<cli::SessionResult> session =
+      cli::Observe(config, **reader, node ? node->get() : nullptr, clock, **signals, live, hooks);
+  const std::optional<int> exit_status = box->PollExit();
+  reader->reset();
+  const Status destroyed = box->Destroy();
+  ForwardOutput(output[0], live);
+  ::close(output[0]);
+  if (!session) return Fail("run", session.error().ToString(), cli::kExitUnknown);
+
+  cli::Report report;
+  report.verdict = session->verdict;
+  report.last_transition = session->last_transition;
+  report.kind = workload->kind;
+  report.name = workload->name;
+  report.namespace_name = workload->namespace_name;
+  report.container = workload->container;
+  report.cgroup = box->relative_path();
+  report.observed = session->observed;
+  report.window = session->judged_window;
+  report.readings = session->readings;
+  report.notes = workload->notes;
+  report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
+  if (exit_status && session->end == cli::SessionEnd::kWorkloadExited) {
+    const int s = *exit_status;
+    report.notes.push_back(WIFEXITED(s)
+                               ? fmt::format("the workload exited with status {}", WEXITSTATUS(s))
+                               : fmt::format("the workload was killed by signal {}", WTERMSIG(s)));
+  } else if (session->end == cli::SessionEnd::kWindowComplete) {
+    report.notes.push_back("the workload was stopped at the end of the window");
+  }
+  if (!destroyed) report.notes.push_back("cleanup: " + destroyed.error().ToString());
+  return Report(report, flags.output);
+}
+
+int CheckMain(int argc, char** argv) {
+  CLI::App app{
+      "Judge an existing cgroup (a container, a systemd service) against a container's "
+      "declared limits, read-only.",
+      "groundtruth check"};
+  CommonFlags flags;
+  std::string cgroup_path;
+  std::string for_text;
+  app.add_option("--cgroup", cgroup_path,
+                 "cgroup to judge: relative to the hierarchy root, or an absolute path under it")
+      ->required();
+  app.add_option("--manifest,-f", flags.manifest,
+                 "manifest declaring the limits (without it: judged on what the kernel enforces)");
+  AddCommonFlags(app, flags);
+  app.add_option("--for", for_text, "how long to observe, a Go duration")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  Result<std::chrono::nanoseconds> window = PositiveDuration("--for", for_text);
+  if (!window) return Fail("check", window.error().message);
+  Result<std::chrono::nanoseconds> interval = PositiveDuration("--interval", flags.interval);
+  if (!interval) return Fail("check", interval.error().message);
+  if (*window < std::chrono::seconds(1)) return Fail("check", "--for must be at least 1s");
+  if (*interval > *window) return Fail("check", "--interval must not exceed --for");
+
+  cli::ManifestWorkload workload;
+  reconcile::Policy policy = reconcile::DefaultPolicy();
+  if (!flags.manifest.empty()) {
+    Result<cli::ManifestWorkload> read =
+        cli::ReadManifest(flags.manifest, {flags.name, flags.container});
+    if (!read) return Fail("check", read.error().ToString());
+    workload = std::move(*read);
+    Result<reconcile::Policy> p = PolicyFor(workload);
+    if (!p) return Fail("check", p.error().ToString());
+    policy = *p;
+  } else {
+    workload.notes.push_back("no manifest: judged on the limits the kernel enforces");
+  }
+
+  const collectors::HostPaths paths = HostPathsFrom(flags);
+  Result<collectors::CgroupLayout> layout = collectors::DetectLayout(paths);
+  if (!layout) return Fail("check", "cannot tell the cgroup layout: " + layout.error().ToString());
+  Result<std::string> relative = RelativeCgroup(paths, *layout, cgroup_path);
+  if (!relative) return Fail("check", "--cgroup: " + relative.error().ToString());
+  Result<std::unique_ptr<collectors::CgroupReader>> reader =
+      collectors::CgroupReader::Open(paths, *layout, *relative);
+  if (!reader) return Fail("check", "--cgroup " + cgroup_path + ": " + reader.error().ToString());
+  Result<std::unique_ptr<collectors::NodeReader>> node = collectors::NodeReader::Open(paths);
+  Result<cli::SignalPipe*> signals = cli::SignalPipe::Install();
+  if (!signals) return Fail("check", signals.error().ToString());
+
+  cli::SessionConfig config;
+  config.policy = policy;
+  config.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
+  config.interval = *interval;
+  config.declared = workload.declared;
+  config.container = workload.container.empty() ? *relative : workload.container;
+  config.node = Hostname();
+  cli::LiveLine live(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
+  SystemClock clock;
+  Result<cli::SessionResult> session = cli::Observe(config, **reader, node ? node->get() : nullptr,
+                                                    clock, **signals, live, cli::SessionHooks{});
+  if (!session) return Fail("check", session.error().ToString(), cli::kExitUnknown);
+
+  cli::Report report;
+  report.verdict = session->verdict;
+  report.last_transition = session->last_transition;
+  report.kind = workload.kind;
+  report.name = workload.name;
+  report.namespace_name = workload.namespace_name;
+  report.container = config.container;
+  report.cgroup = *relative;
+  report.observed = session->observed;
+  report.window = session->judged_window;
+  report.readings = session->readings;
+  report.notes = workload.notes;
+  report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
+  return Report(report, flags.output);
+}
+
+}  // namespace gt
