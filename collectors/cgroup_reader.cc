@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +19,12 @@ namespace {
 // Threads per cgroup whose stat files stay open; beyond this a cgroup's further threads are
 // not scanned for state D (a container with more threads is itself a finding).
 constexpr size_t kMaxTrackedThreads = 4096;
+
+// USER_HZ, the unit of v1 cpuacct.stat; 100 on every Linux ABI (sysconf(_SC_CLK_TCK)).
+const uint64_t kMicrosPerTick = [] {
+  long hz = ::sysconf(_SC_CLK_TCK);
+  return static_cast<uint64_t>(1000000 / (hz > 0 ? hz : 100));
+}();
 
 // The directories one cgroup spans: the v2 directory, or one per v1 controller plus the
 // unified directory of a hybrid host.
@@ -56,6 +63,7 @@ enum class Slot : uint8_t {
   kV1CfsPeriod,
   kV1CpuStat,
   kV1CpuacctUsage,
+  kV1CpuacctStat,
   kV1BlkioBytes,
   kV1BlkioIos,
 };
@@ -105,6 +113,7 @@ constexpr FileSpec kV1Files[] = {
     {DirKind::kCpu, files::kV1CfsPeriod, Slot::kV1CfsPeriod},
     {DirKind::kCpu, files::kV1CpuStat, Slot::kV1CpuStat},
     {DirKind::kCpuacct, files::kV1CpuacctUsage, Slot::kV1CpuacctUsage},
+    {DirKind::kCpuacct, files::kV1CpuacctStat, Slot::kV1CpuacctStat},
     {DirKind::kBlkio, files::kV1BlkioBytes, Slot::kV1BlkioBytes},
     {DirKind::kBlkio, files::kV1BlkioIos, Slot::kV1BlkioIos},
     {DirKind::kPids, files::kPidsCurrent, Slot::kPidsCurrent},
@@ -606,6 +615,15 @@ class CgroupReaderImpl final : public CgroupReader {
         auto ns = ParseNumber(text, p);
         if (!ns) return Fix(ns.error(), dir);
         out.cpu.usage_us = *ns / 1000;
+        return OkStatus();
+      }
+      case Slot::kV1CpuacctStat: {
+        // cgroup-v1/cpuacct.rst: "user <ticks>\nsystem <ticks>" in USER_HZ.
+        uint64_t user_ticks = 0, system_ticks = 0;
+        const FlatKeyedField fields[] = {{"user", &user_ticks}, {"system", &system_ticks}};
+        if (auto st = ParseFlatKeyed(text, p, fields); !st) return Fix(st.error(), dir);
+        out.cpu.user_us = user_ticks * kMicrosPerTick;
+        out.cpu.system_us = system_ticks * kMicrosPerTick;
         return OkStatus();
       }
       case Slot::kIoStat: {

@@ -42,6 +42,7 @@ inline constexpr char kV1CfsQuota[] = "cpu.cfs_quota_us";
 inline constexpr char kV1CfsPeriod[] = "cpu.cfs_period_us";
 inline constexpr char kV1CpuStat[] = "cpu.stat";
 inline constexpr char kV1CpuacctUsage[] = "cpuacct.usage";
+inline constexpr char kV1CpuacctStat[] = "cpuacct.stat";
 inline constexpr char kV1BlkioBytes[] = "blkio.throttle.io_service_bytes";
 inline constexpr char kV1BlkioIos[] = "blkio.throttle.io_serviced";
 

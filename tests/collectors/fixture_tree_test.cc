@@ -147,6 +147,8 @@ TEST_P(FixtureHostTest, ReadsContainerCgroup) {
     EXPECT_EQ(m.events_oom_kill, 1u);
     EXPECT_EQ(m.swap_usage_bytes, 0u);  // total_swap
     EXPECT_EQ(r->cpu.usage_us, 7000000u);
+    EXPECT_EQ(r->cpu.user_us, 4000000u);  // 400 ticks of USER_HZ 100
+    EXPECT_EQ(r->cpu.system_us, 3000000u);
     EXPECT_EQ(r->cpu.nr_periods, 2000u);
     EXPECT_EQ(r->cpu.nr_throttled, 500u);
     EXPECT_EQ(r->cpu.throttled_us, 3000000u);
