@@ -80,6 +80,9 @@ class KubeClient {
   // PUT: carries metadata.resourceVersion, so a concurrent write answers 409.
   virtual Result<ApiResponse> Update(const std::string& path, const Json& object) = 0;
   virtual Result<ApiResponse> Patch(const std::string& path, const Json& patch, PatchType type) = 0;
+  // Foreground deletion is the caller's business (a body with propagationPolicy); this is
+  // the plain DELETE.
+  virtual Result<ApiResponse> Delete(const std::string& path) = 0;
   // Server-side apply (application/apply-patch+yaml; JSON is valid YAML).
   virtual Result<ApiResponse> Apply(const std::string& path, const Json& config,
                                     const std::string& field_manager, bool force) = 0;

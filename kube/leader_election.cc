@@ -109,7 +109,8 @@ LeaderElector::LeaderElector(LeaseLock& lock, Clock& clock, LeaderElectionConfig
 
 bool LeaderElector::IsLeader() const {
   std::lock_guard lock(mu_);
-  return observed_.holder_identity == config_.identity;
+  return observed_.holder_identity == config_.identity && written_at_ &&
+         clock_.Monotonic() - *written_at_ < config_.renew_deadline;
 }
 
 std::string LeaderElector::GetLeader() const {
@@ -123,6 +124,7 @@ void LeaderElector::Observe(const LeaderElectionRecord& record) {
     std::lock_guard lock(mu_);
     observed_ = record;
     observed_time_ = clock_.Monotonic();
+    written_at_ = observed_time_;  // only called after our own successful write
     if (record.holder_identity != reported_leader_) {
       reported_leader_ = record.holder_identity;
       changed = record.holder_identity;
@@ -171,7 +173,10 @@ bool LeaderElector::TryAcquireOrRenew() {
 }
 
 bool LeaderElector::Release() {
-  if (!IsLeader()) return true;
+  {
+    std::lock_guard lock(mu_);
+    if (observed_.holder_identity != config_.identity) return true;
+  }
   LeaderElectionRecord released;
   {
     std::lock_guard lock(mu_);

@@ -86,6 +86,10 @@ class LeaderElector {
   // Gives the lease up (holder "", duration 1 s) if we hold it.
   bool Release();
 
+  // True while we hold the lease and our last successful write is younger than
+  // renewDeadline. The second condition is stricter than client-go (which trusts the record
+  // until its renew loop gives up): a renewal stuck in a slow request must not leave us
+  // acting as leader after the lease may have passed to another replica.
   bool IsLeader() const;
   std::string GetLeader() const;
 
@@ -100,6 +104,7 @@ class LeaderElector {
   mutable std::mutex mu_;
   LeaderElectionRecord observed_;
   MonotonicTime observed_time_{};
+  std::optional<MonotonicTime> written_at_;  // our last successful Create/Update
   std::string reported_leader_;
 };
 

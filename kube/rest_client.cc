@@ -391,6 +391,10 @@ Result<ApiResponse> RestClient::Patch(const std::string& path, const Json& patch
   return impl_->Do(http::methods::PATCH, path, &body, ContentTypeOf(type));
 }
 
+Result<ApiResponse> RestClient::Delete(const std::string& path) {
+  return impl_->Do(http::methods::DEL, path, nullptr, {});
+}
+
 Result<ApiResponse> RestClient::Apply(const std::string& path, const Json& config,
                                       const std::string& field_manager, bool force) {
   std::string q = AddQuery(path, "fieldManager", field_manager);

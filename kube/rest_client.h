@@ -42,6 +42,7 @@ class RestClient final : public KubeClient {
   Result<ApiResponse> Create(const std::string& path, const Json& object) override;
   Result<ApiResponse> Update(const std::string& path, const Json& object) override;
   Result<ApiResponse> Patch(const std::string& path, const Json& patch, PatchType type) override;
+  Result<ApiResponse> Delete(const std::string& path) override;
   Result<ApiResponse> Apply(const std::string& path, const Json& config,
                             const std::string& field_manager, bool force) override;
 

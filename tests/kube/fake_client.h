@@ -65,6 +65,9 @@ class ScriptedClient : public KubeClient {
   Result<ApiResponse> Patch(const std::string& path, const Json& patch, PatchType type) override {
     return Next("PATCH", path, &patch, type == PatchType::kStrategicMerge ? "strategic" : "other");
   }
+  Result<ApiResponse> Delete(const std::string& path) override {
+    return Next("DELETE", path, nullptr, "");
+  }
   Result<ApiResponse> Apply(const std::string& path, const Json& config, const std::string& manager,
                             bool force) override {
     return Next("APPLY", path, &config, manager + (force ? "+force" : ""));

@@ -91,6 +91,20 @@ TEST(LeaderElection, AcquireRenewAndRespectAnotherHolder) {
   EXPECT_FALSE(a.IsLeader());
 }
 
+TEST(LeaderElection, StopsClaimingLeadershipWhenRenewalsStall) {
+  FakeLeaseStore store;
+  FakeClock clock;
+  FakeLock lock(store);
+  LeaderElector a(lock, clock, Config("a"));
+  ASSERT_TRUE(a.TryAcquireOrRenew());
+  clock.Advance(seconds(9));
+  EXPECT_TRUE(a.IsLeader());
+  clock.Advance(seconds(1));  // renewDeadline since the last write: another may take over at 15 s
+  EXPECT_FALSE(a.IsLeader());
+  ASSERT_TRUE(a.TryAcquireOrRenew());
+  EXPECT_TRUE(a.IsLeader());
+}
+
 TEST(LeaderElection, ConflictingWriteLoses) {
   FakeLeaseStore store;
   FakeClock clock;
