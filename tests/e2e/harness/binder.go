@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"os"
 	"sync"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/informers"
+	listerscorev1 "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
@@ -21,6 +23,7 @@ import (
 // resource requests: every node here is this one machine.
 type binder struct {
 	c      *Cluster
+	nodes  listerscorev1.NodeLister
 	cancel context.CancelFunc
 	wake   chan struct{}
 	done   sync.WaitGroup
@@ -38,7 +41,16 @@ func startBinder(c *Cluster) *binder {
 		AddFunc:    func(any) { b.kick() },
 		UpdateFunc: func(any, any) { b.kick() },
 	})
+	// Taints change after registration (the node lifecycle controller
+	// taints a node not-ready until its first Ready status), so the binder
+	// reads nodes as they are now.
+	nodeFactory := informers.NewSharedInformerFactory(c.Client, 0)
+	b.nodes = nodeFactory.Core().V1().Nodes().Lister()
+	_, _ = nodeFactory.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(any, any) { b.kick() },
+	})
 	factory.Start(ctx.Done())
+	nodeFactory.Start(ctx.Done())
 	b.done.Add(1)
 	go func() {
 		defer b.done.Done()
@@ -81,14 +93,23 @@ func (b *binder) bind(ctx context.Context, pod *corev1.Pod) {
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	var best *FakeKubelet
 	for _, k := range b.c.fakeNodes() {
-		node := k.node
-		if ok, _ := affinity.Match(node); !ok {
+		node, err := b.nodes.Get(k.Name)
+		if err != nil {
+			continue
+		}
+		if ok, err := affinity.Match(node); !ok {
+			if os.Getenv("GT_E2E_DEBUG") != "" {
+				b.c.opts.Logf("e2e: binder: %s/%s: node %s does not match: %v", pod.Namespace, pod.Name, k.Name, err)
+			}
 			continue
 		}
 		if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), node.Spec.Taints,
 			pod.Spec.Tolerations, func(t *corev1.Taint) bool {
 				return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 			}, false); untolerated {
+			if os.Getenv("GT_E2E_DEBUG") != "" {
+				b.c.opts.Logf("e2e: binder: %s/%s: node %s tainted", pod.Namespace, pod.Name, k.Name)
+			}
 			continue
 		}
 		if best == nil || k.podCount() < best.podCount() {
@@ -96,6 +117,9 @@ func (b *binder) bind(ctx context.Context, pod *corev1.Pod) {
 		}
 	}
 	if best == nil {
+		if os.Getenv("GT_E2E_DEBUG") != "" {
+			b.c.opts.Logf("e2e: binder: no fake node fits %s/%s (%d nodes)", pod.Namespace, pod.Name, len(b.c.fakeNodes()))
+		}
 		return
 	}
 	err := b.c.Client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{

@@ -214,7 +214,7 @@ func New(ctx context.Context, o Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	var etcdURL string
-	if c.etcd, etcdURL, err = startEtcd(filepath.Join(c.Dir, "etcd")); err != nil {
+	if c.etcd, etcdURL, err = startEtcd(filepath.Join(c.Dir, "etcd"), filepath.Join(c.Dir, "etcd.log")); err != nil {
 		return nil, err
 	}
 	o.Logf("e2e: etcd ready at %s (%s)", etcdURL, time.Since(began).Round(time.Millisecond))
@@ -428,7 +428,7 @@ func (c *Cluster) RestartControllerManager() error {
 
 // LogFiles names the control-plane logs, for a failing test to print.
 func (c *Cluster) LogFiles() []string {
-	return []string{c.apiserver.logPath, c.kcm.logPath}
+	return []string{filepath.Join(c.Dir, "etcd.log"), c.apiserver.logPath, c.kcm.logPath}
 }
 
 // Kubectl runs kubectl against the cluster as admin and returns its

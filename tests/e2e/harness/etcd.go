@@ -10,7 +10,7 @@ import (
 
 // startEtcd runs etcd inside this process, so it can never outlive the suite.
 // Fsync is off: the store is thrown away with the cluster.
-func startEtcd(dir string) (*embed.Etcd, string, error) {
+func startEtcd(dir, logPath string) (*embed.Etcd, string, error) {
 	clientPort, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -30,8 +30,8 @@ func startEtcd(dir string) (*embed.Etcd, string, error) {
 	cfg.ListenPeerUrls = []url.URL{peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	cfg.LogLevel = "error"
-	cfg.LogOutputs = []string{"stderr"}
+	cfg.LogLevel = "warn"
+	cfg.LogOutputs = []string{logPath}
 	cfg.UnsafeNoFsync = true
 
 	e, err := embed.StartEtcd(cfg)

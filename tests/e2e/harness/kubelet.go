@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -69,7 +70,7 @@ type FakeKubelet struct {
 
 	mu       sync.Mutex
 	pods     map[types.UID]*podWorker
-	nextIP   int
+	nextIP   atomic.Int64
 	stopping bool
 	stopOnce sync.Once
 }
@@ -386,10 +387,8 @@ func (k *FakeKubelet) stop() {
 }
 
 func (k *FakeKubelet) allocatePodIP() string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.nextIP++
-	return fmt.Sprintf("127.%d.%d.%d", 100+k.index, k.nextIP/250, k.nextIP%250+1)
+	n := k.nextIP.Add(1)
+	return fmt.Sprintf("127.%d.%d.%d", 100+k.index, n/250, n%250+1)
 }
 
 func (k *FakeKubelet) podDir(pod *corev1.Pod) string {

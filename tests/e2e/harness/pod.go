@@ -393,6 +393,9 @@ func (w *podWorker) postStatus(ctx context.Context) {
 		if err == nil || apierrors.IsNotFound(err) {
 			return
 		}
+		if ctx.Err() != nil {
+			return
+		}
 		if !apierrors.IsConflict(err) {
 			w.k.cluster.opts.Logf("e2e: kubelet %s: status of %s/%s: %v", w.k.Name, cur.Namespace, cur.Name, err)
 			time.Sleep(200 * time.Millisecond)
