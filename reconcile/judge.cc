@@ -26,11 +26,7 @@ std::optional<uint64_t> Rise(uint64_t before, uint64_t after) {
   return after - before;
 }
 
-struct Ratio {
-  double num = 0;
-  double den = 0;
-  double value() const { return den > 0 ? num / den : 0; }
-};
+using Ratio = Figure;
 
 // The interval between two consecutive readings of one cgroup (or node).
 template <typename R>
@@ -123,15 +119,28 @@ struct Tick {
   bool onset = false;  // the sustained condition holds for the windows ending here
   MonotonicTime onset_since{0};
   std::string signal;
-  Ratio onset_figure, onset_demand;
+  std::vector<std::pair<std::string, Ratio>> onset_figures;  // over the onset windows
   std::optional<bool> hot;  // this interval past the threshold; empty: not known (gap, reset)
   std::vector<std::pair<std::string, Ratio>> figures;  // this interval, by signal
-  Ratio demand;
   double peak = 0;
   uint64_t events = 0;        // counter rises in this interval
   uint64_t onset_events = 0;  // counter rises over the onset windows
   std::string what;
 };
+
+// Records what `measure` says over [from, to] as an onset figure named `name`.
+template <typename R, typename Measure>
+void OnsetFigure(Tick& k, const char* name, const std::vector<Step<R>>& steps, MonotonicTime from,
+                 MonotonicTime to, Measure measure) {
+  if (std::optional<Ratio> r = Sum(steps, from, to, measure))
+    k.onset_figures.emplace_back(name, *r);
+}
+
+// Records what `measure` says about one interval as a figure named `name`.
+template <typename R, typename Measure>
+void IntervalFigure(Tick& k, const char* name, const Step<R>& step, Measure measure) {
+  if (std::optional<Ratio> r = measure(step)) k.figures.emplace_back(name, *r);
+}
 
 void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, Seconds recovery) {
   if (!t.active) {
@@ -142,10 +151,7 @@ void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, 
       fresh.last_hot = end;
       fresh.cleared = t.cleared;
       fresh.signal = k.signal;
-      fresh.num = k.onset_figure.num;
-      fresh.den = k.onset_figure.den;
-      fresh.demand_num = k.onset_demand.num;
-      fresh.demand_den = k.onset_demand.den;
+      for (const auto& [signal, figure] : k.onset_figures) fresh.figures[signal] = figure;
       fresh.peak = k.peak;
       fresh.events = k.onset_events;
       fresh.what = k.what;
@@ -161,13 +167,9 @@ void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, 
     t.last_hot = end;
     t.calm_since.reset();
     for (const auto& [signal, figure] : k.figures) {
-      if (signal == t.signal) {
-        t.num += figure.num;
-        t.den += figure.den;
-      }
+      t.figures[signal].num += figure.num;
+      t.figures[signal].den += figure.den;
     }
-    t.demand_num += k.demand.num;
-    t.demand_den += k.demand.den;
     t.peak = std::max(t.peak, k.peak);
     t.events += k.events;
     if (!k.what.empty()) t.what = k.what;
@@ -224,13 +226,17 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
     auto full = [](const CStep& x) {
       return PsiShare(x.prev->memory.pressure, x.cur->memory.pressure, true, x.micros());
     };
+    auto cpu_some = [](const CStep& x) {
+      return PsiShare(x.prev->cpu.pressure, x.cur->cpu.pressure, false, x.micros());
+    };
     std::optional<Ratio> some_now = some(s);
     std::optional<Ratio> full_now = full(s);
     if (some_now) {
       k.hot = some_now->value() >= p.psi_some || (full_now && full_now->value() >= p.psi_full);
-      k.figures.emplace_back("some", *some_now);
-      if (full_now) k.figures.emplace_back("full", *full_now);
     }
+    IntervalFigure(k, "some", s, some);
+    IntervalFigure(k, "full", s, full);
+    IntervalFigure(k, "cpu some", s, cpu_some);
     bool every = true;
     for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
       std::optional<Ratio> r =
@@ -241,15 +247,16 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
       k.onset = true;
       k.onset_since = s.end - span;
       k.signal = "some";
-      k.onset_figure = Sum(in.steps, k.onset_since, s.end, some).value_or(Ratio{});
-      return k;
-    }
-    std::optional<Ratio> f = Sum(in.steps, s.end - p.full_window, s.end, full);
-    if (f && f->value() >= p.psi_full) {
+    } else if (std::optional<Ratio> f = Sum(in.steps, s.end - p.full_window, s.end, full);
+               f && f->value() >= p.psi_full) {
       k.onset = true;
       k.onset_since = s.end - p.full_window;
       k.signal = "full";
-      k.onset_figure = *f;
+    }
+    if (k.onset) {
+      OnsetFigure(k, "some", in.steps, k.onset_since, s.end, some);
+      OnsetFigure(k, "full", in.steps, k.onset_since, s.end, full);
+      OnsetFigure(k, "cpu some", in.steps, k.onset_since, s.end, cpu_some);
     }
     return k;
   }
@@ -280,8 +287,9 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
   if (rf && mf) {
     k.hot = pressing(*s.prev) && pressing(*s.cur) &&
             (rf->value() >= p.refault_rate || mf->value() >= p.major_fault_rate);
-    k.figures.emplace_back("refaults", *rf);
   }
+  IntervalFigure(k, "refaults", s, refaults);
+  IntervalFigure(k, "major faults", s, majfaults);
   bool every = true;
   for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
     const MonotonicTime from = s.end - p.window * (w + 1);
@@ -295,7 +303,8 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
     k.onset = true;
     k.onset_since = s.end - span;
     k.signal = "refaults";
-    k.onset_figure = Sum(in.steps, k.onset_since, s.end, refaults).value_or(Ratio{});
+    OnsetFigure(k, "refaults", in.steps, k.onset_since, s.end, refaults);
+    OnsetFigure(k, "major faults", in.steps, k.onset_since, s.end, majfaults);
   }
   return k;
 }
@@ -367,7 +376,9 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   if (now) {
     k.hot = now->value() > p.ratio;
     k.figures.emplace_back("periods", *now);
-    k.demand = demand(s).value_or(Ratio{});
+    IntervalFigure(k, "demand", s, demand);
+    IntervalFigure(k, "cpu some", s, psi);
+    IntervalFigure(k, "usage", s, usage);
   }
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
@@ -380,8 +391,10 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   k.onset = true;
   k.onset_since = from;
   k.signal = "periods";
-  k.onset_figure = *share;
-  k.onset_demand = Sum(in.steps, from, s.end, demand).value_or(Ratio{});
+  k.onset_figures.emplace_back("periods", *share);
+  OnsetFigure(k, "demand", in.steps, from, s.end, demand);
+  OnsetFigure(k, "cpu some", in.steps, from, s.end, psi);
+  OnsetFigure(k, "usage", in.steps, from, s.end, usage);
   return k;
 }
 
@@ -401,7 +414,7 @@ Tick IoContentionTick(const Instance& in, size_t i, const Policy::IoContention& 
     k.onset = true;
     k.onset_since = s.end - p.window;
     k.signal = "full";
-    k.onset_figure = *r;
+    k.onset_figures.emplace_back("full", *r);
   }
   return k;
 }
@@ -464,7 +477,7 @@ Tick NetworkDegradedTick(const Instance& in, size_t i, const Policy::NetworkDegr
     k.onset = true;
     k.onset_since = s.end - p.window;
     k.signal = "retransmits";
-    k.onset_figure = *r;
+    k.onset_figures.emplace_back("retransmits", *r);
   }
   return k;
 }
@@ -501,7 +514,7 @@ Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
     k.onset = true;
     k.onset_since = from;
     k.signal = "psi";
-    k.onset_figure = *r;
+    k.onset_figures.emplace_back("psi", *r);
   }
   return k;
 }
@@ -659,7 +672,12 @@ Evidence Describe(const Finding& f, const Policy& p) {
   }
   e.sustained = WholeSeconds(t.last_hot - t.since);
   const std::string held = " for " + FormatDuration(e.sustained);
-  const double v = t.den > 0 ? t.num / t.den : 0;
+  auto figure = [&](const std::string& name) -> std::optional<double> {
+    auto it = t.figures.find(name);
+    if (it == t.figures.end() || it->second.den <= 0) return std::nullopt;
+    return it->second.value();
+  };
+  const double v = figure(t.signal).value_or(0);
   const Peaks* peaks = f.track != nullptr ? &f.track->peaks : nullptr;
   const DeclaredLimits none;
   const DeclaredLimits& declared = f.container != nullptr ? f.container->declared : none;
@@ -684,12 +702,21 @@ Evidence Describe(const Finding& f, const Policy& p) {
           "/s with working set >= " + FormatPercent(r.working_set_ratio) + " of limit" + held +
           " (no memory PSI)";
     } else {
-      const bool full = t.signal == "full";
+      // Report the signal that tripped while its average still holds; PSI some otherwise,
+      // which is always at least the full share and past its own threshold while hot.
+      bool full = t.signal == "full";
+      if (full && figure("full").value_or(0) < r.psi_full) full = false;
+      const double x = figure(full ? "full" : "some").value_or(0);
+      const double threshold = full ? r.psi_full : r.psi_some;
       e.signal = full ? "memory PSI full" : "memory PSI some";
-      e.value = v * 100;
-      e.threshold = (full ? r.psi_full : r.psi_some) * 100;
-      d = e.signal + " " + FormatPercent(v) + Past(v, full ? r.psi_full : r.psi_some) +
-          FormatPercent(full ? r.psi_full : r.psi_some) + held;
+      e.value = x * 100;
+      e.threshold = threshold * 100;
+      d = e.signal + " " + FormatPercent(x) + Past(x, threshold) + FormatPercent(threshold) + held;
+      // A task waiting for CPU inside reclaim counts as stalled on memory too: say so when
+      // the container was CPU-starved at the same time.
+      if (std::optional<double> cpu = figure("cpu some"); cpu && *cpu >= p.cpu_throttled.psi_some) {
+        d += " while CPU PSI some was " + FormatPercent(*cpu);
+      }
     }
     d += "; " + WorkingSetAgainstLimit(*peaks, declared);
   } else if (f.reason == reason::kMemorySaturated) {
@@ -709,10 +736,8 @@ Evidence Describe(const Finding& f, const Policy& p) {
     e.threshold = r.ratio * 100;
     d = "throttled in " + FormatPercent(v) + " of CFS periods" + Past(v, r.ratio) +
         FormatPercent(r.ratio) + held;
-    if (t.demand_den > 0 && peaks->quota_cores) {
-      d += "; CPU demand " +
-           FormatMillicores(
-               static_cast<uint64_t>(std::llround(t.demand_num / t.demand_den * 1000))) +
+    if (std::optional<double> demand = figure("demand"); demand && peaks->quota_cores) {
+      d += "; CPU demand " + FormatMillicores(static_cast<uint64_t>(std::llround(*demand * 1000))) +
            " against a " +
            FormatMillicores(static_cast<uint64_t>(std::llround(*peaks->quota_cores * 1000))) +
            " limit";
@@ -789,8 +814,10 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
       }
       raise(rec.memory_limit_bytes,
             RoundUpBytes(static_cast<uint64_t>(demand * p.recommendation.memory_headroom)));
-    } else if (f.reason == reason::kCPUThrottled && t.demand_den > 0) {
-      const double wanted = t.demand_num / t.demand_den * 1000 * p.recommendation.cpu_headroom;
+    } else if (auto demand = t.figures.find("demand"); f.reason == reason::kCPUThrottled &&
+                                                       demand != t.figures.end() &&
+                                                       demand->second.den > 0) {
+      const double wanted = demand->second.value() * 1000 * p.recommendation.cpu_headroom;
       const double quota = peaks.quota_cores.value_or(0) * 1000;
       raise(rec.cpu_limit_millicores, RoundUpMillicores(std::max(wanted, quota + 100)));
     } else if (f.reason == reason::kPidsExhausted) {

@@ -17,6 +17,13 @@
 
 namespace gt::reconcile {
 
+// A ratio summed over intervals: numerator and denominator.
+struct Figure {
+  double num = 0;
+  double den = 0;
+  double value() const { return den > 0 ? num / den : 0; }
+};
+
 // One rule's bookkeeping for one container instance (or node): onset, hysteresis, figures.
 struct RuleTrack {
   bool active = false;
@@ -25,11 +32,12 @@ struct RuleTrack {
   std::optional<MonotonicTime> calm_since;  // start of the current unbroken calm stretch
   MonotonicTime cleared{0};                 // end of the previous violation
   std::string signal;                       // which of the rule's signals fired, e.g. "full"
-  double num = 0, den = 0;                  // the signal summed over the violation's hot time
-  double demand_num = 0, demand_den = 0;    // CPU demand (usage + throttled) over the same time
-  double peak = 0;                          // rule-specific peak (seconds in D, commit ratio)
-  uint64_t events = 0;                      // counter rises seen (OOM kills, refused forks)
-  std::string what;                         // rule-specific detail (the blocked thread)
+  // Every signal the rule measures, summed over the violation's onset windows and hot time
+  // (e.g. "some", "full", "cpu some"; CPUThrottled: "periods", "demand").
+  std::map<std::string, Figure> figures;
+  double peak = 0;      // rule-specific peak (seconds in D, commit ratio)
+  uint64_t events = 0;  // counter rises seen (OOM kills, refused forks)
+  std::string what;     // rule-specific detail (the blocked thread)
 };
 
 // Peaks over the generation, for the recommendation and the Compliant summary.

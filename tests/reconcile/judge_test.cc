@@ -60,6 +60,40 @@ TEST(Judge, MessageForThrashingNamesFigureThresholdDurationAndLimit) {
   EXPECT_GE(*v.recommendations[0].memory_limit_bytes, static_cast<uint64_t>(2.6 * kGi));
 }
 
+TEST(Judge, ReportsTheStallSignalThatStillHolds) {
+  // A burst of full stall trips the 20 s rule; then every task keeps stalling 40% of the time
+  // but never all at once: the message must not print "full 20% >= 50%".
+  auto s = Series(ThrashingReading(), 20, kEvery, [](CgroupReading& r, int i, double dt) {
+    if (i <= 2) {
+      MemoryStall(0.8, 0.8)(r, i, dt);
+    } else {
+      MemoryStall(0.4, 0.0)(r, i, dt);
+    }
+  });
+  Verdict early = JudgeOnce(Workload({Container(s)}), At(20));
+  EXPECT_NE(early.message.find("memory PSI full 80% > 50% for 20s"), std::string::npos)
+      << early.message;
+  Verdict later = JudgeOnce(Workload({Container(s)}), At(200));
+  EXPECT_EQ(later.reason, reason::kMemoryThrashing);
+  EXPECT_NE(later.message.find("memory PSI some 44% > 10% for 3m20s;"), std::string::npos)
+      << later.message;
+  EXPECT_EQ(later.evidence[0].signal, "memory PSI some");
+}
+
+TEST(Judge, SaysWhenTheMemoryStallCameWithCpuStarvation) {
+  auto s = Series(ThrashingReading(), 20, kEvery, [](CgroupReading& r, int i, double dt) {
+    MemoryStall(0.2)(r, i, dt);
+    r.cpu.pressure->some.total_us += static_cast<uint64_t>(dt * 0.35);
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(200));
+  EXPECT_NE(v.message.find("memory PSI some 20% > 10% for 3m20s while CPU PSI some was 35%; "),
+            std::string::npos)
+      << v.message;
+  auto calm_cpu = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.2));
+  EXPECT_EQ(JudgeOnce(Workload({Container(calm_cpu)}), At(200)).message.find("CPU PSI"),
+            std::string::npos);
+}
+
 TEST(Judge, ThrashingIsReportedAsSoonAsItsWindowsHoldNotAfterTheObservationWindow) {
   auto s = Series(ThrashingReading(), 30, kEvery, MemoryStall(0.34));
   std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(300));
