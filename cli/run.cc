@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@
 #include "common/duration.h"
 #include "common/quantity.h"
 #include "reconcile/policy.h"
+#include "wire/samples.h"
 
 namespace gt {
 namespace {
@@ -147,6 +151,12 @@ int RunMain(int argc, char** argv) {
   app.add_option("--window", window_text, "how long to observe, a Go duration")
       ->capture_default_str();
   app.add_option("--pids-limit", pids_limit, "pids.max for the run's cgroup");
+  std::string record_path;
+  app.add_option("--record", record_path,
+                 "write every sample to FILE as JSON lines, one agent wire-format sample each");
+  std::string workload_log;
+  app.add_option("--workload-log", workload_log,
+                 "append the workload's stdout and stderr to this file (default: to stderr)");
   app.add_option("command", command, "the workload: -- CMD ARGS...")->required();
   try {
     app.parse(argc, argv);
@@ -164,6 +174,13 @@ int RunMain(int argc, char** argv) {
   if (*window < std::chrono::seconds(1)) return Fail("run", "--window must be at least 1s");
   if (*interval > *window) return Fail("run", "--interval must not exceed --window");
   if (pids_limit && *pids_limit == 0) return Fail("run", "--pids-limit must be at least 1");
+  // --record keeps the samples in the agent's wire format, so an incident can be shared and
+  // replayed through the same decoder the controller uses.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> record(nullptr, &std::fclose);
+  if (!record_path.empty()) {
+    record.reset(std::fopen(record_path.c_str(), "we"));
+    if (!record) return Fail("run", "--record " + record_path + ": " + std::strerror(errno));
+  }
 
   Result<cli::ManifestWorkload> workload =
       cli::ReadManifest(flags.manifest, {flags.name, flags.container});
@@ -197,14 +214,22 @@ int RunMain(int argc, char** argv) {
   if (pids_limit) declared.pids_limit = pids_limit;
 
   // The workload's stdout and stderr come through a pipe to our stderr, so that stdout holds
-  // only the report and the live line can step aside for the workload's lines.
-  int output[2];
-  if (::pipe2(output, O_CLOEXEC) != 0) return Fail("run", "cannot create a pipe");
-  ::fcntl(output[0], F_SETFL, O_NONBLOCK);
+  // only the report and the live line can step aside for the workload's lines; or they go
+  // straight to --workload-log.
+  int output[2] = {-1, -1};
+  if (workload_log.empty()) {
+    if (::pipe2(output, O_CLOEXEC) != 0) return Fail("run", "cannot create a pipe");
+    ::fcntl(output[0], F_SETFL, O_NONBLOCK);
+  } else {
+    output[1] = ::open(workload_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (output[1] < 0) {
+      return Fail("run", "--workload-log " + workload_log + ": " + std::strerror(errno));
+    }
+  }
   Result<pid_t> child = (*sandbox)->Start(command, output[1]);
   ::close(output[1]);
   if (!child) {
-    ::close(output[0]);
+    if (output[0] >= 0) ::close(output[0]);
     return Fail("run", child.error().ToString());
   }
 
@@ -212,7 +237,7 @@ int RunMain(int argc, char** argv) {
   Result<std::unique_ptr<collectors::CgroupReader>> reader =
       collectors::CgroupReader::Open(paths, *layout, (*sandbox)->relative_path());
   if (!reader) {
-    ::close(output[0]);
+    if (output[0] >= 0) ::close(output[0]);
     return Fail("run", "cannot read the run's cgroup: " + reader.error().ToString());
   }
   Result<std::unique_ptr<collectors::NodeReader>> node = collectors::NodeReader::Open(paths);
@@ -229,6 +254,23 @@ int RunMain(int argc, char** argv) {
   hooks.on_readable = [&] { ForwardOutput(output[0], live); };
   cli::Sandbox* box = sandbox->get();
   hooks.workload_exited = [box] { return box->PollExit().has_value(); };
+  uint64_t record_seq = 0;
+  if (record) {
+    hooks.on_reading = [&](const CgroupReading& reading, const NodeReading* node_reading) {
+      wire::Sample sample;
+      sample.seq = ++record_seq;
+      sample.monotonic = reading.time;
+      if (node_reading != nullptr) sample.node = *node_reading;
+      wire::PodSample pod;
+      pod.uid = box->relative_path();
+      pod.containers.push_back({workload->container, "", reading});
+      sample.pods.push_back(std::move(pod));
+      std::string line = wire::EncodeSample(sample);
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), record.get());
+      std::fflush(record.get());
+    };
+  }
 
   SystemClock clock;
   Result<cli::SessionResult> session =
@@ -236,8 +278,10 @@ int RunMain(int argc, char** argv) {
   const std::optional<int> exit_status = box->PollExit();
   reader->reset();
   const Status destroyed = box->Destroy();
-  ForwardOutput(output[0], live);
-  ::close(output[0]);
+  if (output[0] >= 0) {
+    ForwardOutput(output[0], live);
+    ::close(output[0]);
+  }
   if (!session) return Fail("run", session.error().ToString(), cli::kExitUnknown);
 
   cli::Report report;

@@ -128,9 +128,14 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
       return reading.error();
     }
     readings.push_back(std::move(*reading));
+    const NodeReading* node_reading = nullptr;
     if (node != nullptr) {
-      if (Result<NodeReading> n = node->Read(now); n) nodes.push_back(std::move(*n));
+      if (Result<NodeReading> n = node->Read(now); n) {
+        nodes.push_back(std::move(*n));
+        node_reading = &nodes.back();
+      }
     }
+    if (hooks.on_reading) hooks.on_reading(readings.back(), node_reading);
     reconcile::Judgement j = reconcile::Judge(
         MakeObservation(config, readings, nodes, readings.front().time), policy, state, now);
     state = std::move(j.state);

@@ -64,6 +64,8 @@ struct SessionHooks {
   std::function<void()> on_readable;
   // Whether the workload has ended (run: main process exited). Checked on every wake-up.
   std::function<bool()> workload_exited;
+  // Every reading as it is taken, with the node's when that was readable (run --record).
+  std::function<void(const CgroupReading&, const NodeReading*)> on_reading;
 };
 
 // Runs the loop. Errors (a cgroup that cannot be read at all) end it with an Error.
