@@ -109,6 +109,35 @@ func (l *cgroupLayout) procsFiles(rel string) []string {
 	return out
 }
 
+// waitJoined waits until pid is listed in the last of procsFiles, which
+// the launch shell writes just before exec: from then on the workload runs
+// inside every cgroup. It gives up after timeout or when exited closes.
+func waitJoined(procsFiles []string, pid int, exited <-chan struct{}, timeout time.Duration) bool {
+	if len(procsFiles) == 0 {
+		return false
+	}
+	last := procsFiles[len(procsFiles)-1]
+	want := strconv.Itoa(pid)
+	deadline := time.Now().Add(timeout)
+	for {
+		if data, err := os.ReadFile(last); err == nil {
+			for _, f := range strings.Fields(string(data)) {
+				if f == want {
+					return true
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-exited:
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 // limits are the values kubelet derives from a pod's resources.
 type limits struct {
 	memoryBytes int64 // 0: unlimited

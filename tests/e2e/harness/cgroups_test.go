@@ -39,7 +39,15 @@ func TestCgroupLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	gone := make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		close(gone)
+		done <- err
+	}()
+	if !waitJoined(l.procsFiles(rel), cmd.Process.Pid, gone, 5*time.Second) {
+		t.Fatalf("process %d never joined %s", cmd.Process.Pid, rel)
+	}
 
 	var pids []int
 	for i := 0; i < 100 && len(pids) == 0; i++ {

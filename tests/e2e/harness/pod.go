@@ -265,7 +265,15 @@ func (w *podWorker) runOnce(pod *corev1.Pod, c *containerRunner, id, rel string,
 		return 128, "StartError", err.Error()
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	gone := make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		close(gone)
+		exited <- err
+	}()
+	// Report Running only once the process is inside all its cgroups, so a
+	// reader that sees the container ID finds the workload in place.
+	waitJoined(w.k.layout.procsFiles(rel), cmd.Process.Pid, gone, 5*time.Second)
 
 	w.mu.Lock()
 	c.status.ContainerID = "containerd://" + id
