@@ -246,6 +246,10 @@ func (l *cgroupLayout) pids(rel string) []int {
 // directories, deepest first, in every hierarchy. It retries for a few
 // seconds because a killed process leaves its cgroup only once reaped.
 func (l *cgroupLayout) destroy(rel string) error {
+	if c := filepath.Clean("/" + rel); c == "/" {
+		// Never the hierarchy roots: that would kill every process here.
+		return fmt.Errorf("refusing to destroy cgroup root %q", rel)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		for _, pid := range l.pids(rel) {

@@ -37,7 +37,8 @@ type KubeletOptions struct {
 	NodeIP string
 	// CgroupRoot is kubelet's --cgroup-root: pods live under
 	// <CgroupRoot>/kubepods/... in every hierarchy. Default:
-	// <cluster CgroupRoot>/<node name>.
+	// <cluster CgroupRoot>/<node name>. "/" gives a real node's layout
+	// (/kubepods/...) for one node per machine.
 	CgroupRoot string
 	// MaxGracePeriod caps terminationGracePeriodSeconds so deletions in
 	// tests take seconds, not half a minute. Default 5 s.
@@ -383,7 +384,10 @@ func (k *FakeKubelet) stop() {
 		w.terminate(0, false)
 	}
 	k.bg.Wait()
-	_ = k.layout.destroy(k.CgroupRoot)
+	_ = k.layout.destroy(k.kubepods())
+	if filepath.Clean(k.CgroupRoot) != "/" {
+		_ = k.layout.rmdirAll(k.CgroupRoot)
+	}
 }
 
 func (k *FakeKubelet) allocatePodIP() string {
