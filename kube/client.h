@@ -16,6 +16,12 @@ namespace gt::kube {
 
 using Json = nlohmann::json;
 
+// Field readers that never throw (nlohmann's value() does on a mistyped field, and a
+// server or a peer can send anything): missing or mistyped reads as empty / fallback.
+std::string StringField(const Json& object, const char* key);
+int64_t IntField(const Json& object, const char* key, int64_t fallback = 0);
+const Json& ObjectField(const Json& object, const char* key);  // an empty object unless one
+
 // What the API server answered: 2xx with the object, or another code with a metav1.Status.
 struct ApiResponse {
   int http_status = 0;

@@ -10,13 +10,11 @@ ObjectReference ReferenceTo(const Json& object, std::string api_version, std::st
   ObjectReference ref;
   ref.api_version = std::move(api_version);
   ref.kind = std::move(kind);
-  const auto meta = object.find("metadata");
-  if (meta != object.end() && meta->is_object()) {
-    ref.namespace_name = meta->value("namespace", std::string());
-    ref.name = meta->value("name", std::string());
-    ref.uid = meta->value("uid", std::string());
-    ref.resource_version = meta->value("resourceVersion", std::string());
-  }
+  const Json& meta = ObjectField(object, "metadata");
+  ref.namespace_name = StringField(meta, "namespace");
+  ref.name = StringField(meta, "name");
+  ref.uid = StringField(meta, "uid");
+  ref.resource_version = StringField(meta, "resourceVersion");
   return ref;
 }
 

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/base64.h"
+#include "kube/client.h"
+#include "kube/config.h"
 
 extern char** environ;
 
@@ -121,8 +123,8 @@ Result<ExecCredential> ParseExecCredential(std::string_view text, const std::str
   if (doc.is_discarded() || !doc.is_object()) {
     return MakeError(ErrorCode::kMalformed, "exec plugin output is not a JSON object", command);
   }
-  const std::string kind = doc.value("kind", "");
-  const std::string got_version = doc.value("apiVersion", "");
+  const std::string kind = StringField(doc, "kind");
+  const std::string got_version = StringField(doc, "apiVersion");
   if (kind != "ExecCredential") {
     return MakeError(ErrorCode::kMalformed,
                      "exec plugin output has kind \"" + kind + "\", want ExecCredential", command);
@@ -214,7 +216,19 @@ Result<ExecCredential> ExecCredentialSource::Run() {
     if (!last.empty()) msg += ": " + last;
     return MakeError(ErrorCode::kUnavailable, msg, config_.command);
   }
-  return ParseExecCredential(out->out, config_.api_version, config_.command);
+  auto cred = ParseExecCredential(out->out, config_.api_version, config_.command);
+  if (!cred || cred->credentials.client_cert_pem.empty()) return cred;
+  // Check now: a bad certificate would otherwise surface as an opaque TLS failure.
+  for (Status st :
+       {CheckCertificatePem(cred->credentials.client_cert_pem, "exec plugin clientCertificateData"),
+        CheckPrivateKeyPem(cred->credentials.client_key_pem, "exec plugin clientKeyData")}) {
+    if (!st) {
+      Error e = st.error();
+      e.path = config_.command;
+      return e;
+    }
+  }
+  return cred;
 }
 
 Result<Credentials> ExecCredentialSource::Current() {

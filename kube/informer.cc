@@ -5,10 +5,10 @@
 namespace gt::kube {
 
 std::string ObjectKey(const Json& object) {
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return {};
-  const std::string name = meta->value("name", std::string());
-  const std::string ns = meta->value("namespace", std::string());
+  const Json& meta = ObjectField(object, "metadata");
+  const std::string name = StringField(meta, "name");
+  const std::string ns = StringField(meta, "namespace");
+  if (name.empty()) return {};
   return ns.empty() ? name : ns + "/" + name;
 }
 
@@ -163,9 +163,7 @@ Status Informer::Relist() {
 }
 
 void Informer::SetResourceVersion(const Json& object) {
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return;
-  std::string rv = meta->value("resourceVersion", std::string());
+  std::string rv = StringField(ObjectField(object, "metadata"), "resourceVersion");
   if (rv.empty()) return;
   std::unique_lock lock(store_mu_);
   resource_version_ = std::move(rv);
@@ -205,7 +203,13 @@ void Informer::Apply(WatchEvent&& event) {
 }
 
 Status Informer::ListAndWatch(std::stop_token stop) {
-  Status listed = Relist();
+  Status listed = OkStatus();
+  try {
+    listed = Relist();
+  } catch (const std::exception& e) {
+    // A handler or transform choked on an object: report it, keep the thread alive.
+    listed = MakeError(ErrorCode::kMalformed, std::string("relist: ") + e.what(), options_.path);
+  }
   if (!listed) return listed;
   BackoffManager backoff(rand_);
   while (!stop.stop_requested()) {

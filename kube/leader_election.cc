@@ -14,6 +14,7 @@ std::optional<WallTime> TimeField(const Json& spec, const char* key) {
 }
 
 void WriteSpec(Json& lease, const LeaderElectionRecord& r) {
+  if (!lease.contains("spec") || !lease["spec"].is_object()) lease["spec"] = Json::object();
   Json& spec = lease["spec"];
   spec["holderIdentity"] = r.holder_identity;
   spec["leaseDurationSeconds"] = r.lease_duration_seconds;
@@ -35,11 +36,11 @@ Result<std::optional<LeaderElectionRecord>> KubeLeaseLock::Get() {
   if (!r->ok()) return ToError(*r, path);
   if (!r->body.is_object()) return MakeError(ErrorCode::kMalformed, "lease is not an object", path);
   LeaderElectionRecord rec;
-  const Json spec = r->body.value("spec", Json::object());
-  if (spec.is_object()) {
-    rec.holder_identity = spec.value("holderIdentity", std::string());
-    rec.lease_duration_seconds = spec.value("leaseDurationSeconds", 0);
-    rec.leader_transitions = spec.value("leaseTransitions", 0);
+  const Json& spec = ObjectField(r->body, "spec");
+  {
+    rec.holder_identity = StringField(spec, "holderIdentity");
+    rec.lease_duration_seconds = static_cast<int>(IntField(spec, "leaseDurationSeconds"));
+    rec.leader_transitions = static_cast<int>(IntField(spec, "leaseTransitions"));
     rec.acquire_time = TimeField(spec, "acquireTime");
     rec.renew_time = TimeField(spec, "renewTime");
   }

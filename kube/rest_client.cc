@@ -72,9 +72,7 @@ std::string ApiResponse::StatusMessage() const {
   return body.is_null() ? std::string() : body.dump().substr(0, 300);
 }
 
-std::string ApiResponse::StatusReason() const {
-  return body.is_object() ? body.value("reason", std::string()) : std::string();
-}
+std::string ApiResponse::StatusReason() const { return StringField(body, "reason"); }
 
 Error ToError(const ApiResponse& r, const std::string& path) {
   ErrorCode code = ErrorCode::kInvalid;
@@ -362,10 +360,9 @@ Result<ListResult> RestClient::List(const std::string& path, const ListOptions& 
       for (auto& item : *items) out.items.push_back(std::move(item));
     }
     std::string next;
-    if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
-      out.resource_version = meta->value("resourceVersion", std::string());
-      next = meta->value("continue", std::string());
-    }
+    const Json& meta = ObjectField(body, "metadata");
+    out.resource_version = StringField(meta, "resourceVersion");
+    next = StringField(meta, "continue");
     if (next.empty() || !paginate) return out;
     cont = std::move(next);
   }

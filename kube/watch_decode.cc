@@ -94,7 +94,7 @@ int ErrorEventCode(const WatchEvent& e) {
 bool IsResourceExpired(const WatchEvent& e) {
   if (e.type != WatchEventType::kError) return false;
   if (ErrorEventCode(e) == 410) return true;
-  const std::string reason = e.object.value("reason", "");
+  const std::string reason = StringField(e.object, "reason");
   return reason == "Expired" || reason == "Gone";
 }
 
