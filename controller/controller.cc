@@ -165,8 +165,10 @@ void Controller::IngestScrape(const ScrapeRequest& request,
     agent.boot_id = samples.node.boot_id;
     agent.offset.reset();  // a new boot: a new monotonic clock
   }
-  // The agent restarted (its sequence starts over): ask from the beginning next time.
-  agent.cursor = samples.cursor < request.since ? 0 : samples.cursor;
+  // The agent restarted (its sequence starts over, or our cursor is from its previous
+  // run): ask from the beginning next time.
+  bool restarted = samples.cursor < request.since || (samples.truncated && samples.samples.empty());
+  agent.cursor = restarted ? 0 : samples.cursor;
   if (samples.samples.empty()) return;
 
   // Readings carry the node's CLOCK_MONOTONIC; the Judge compares them with ours. The
