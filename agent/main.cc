@@ -1,5 +1,6 @@
 #include "agent/main.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -25,6 +26,11 @@ std::string DefaultNodeName() {
 }
 
 }  // namespace
+
+void TuneAllocatorForSteadyState() {
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+  mallopt(M_ARENA_MAX, 2);
+}
 
 int AgentMain(int argc, char** argv) {
   CLI::App app{
@@ -83,6 +89,7 @@ int AgentMain(int argc, char** argv) {
     return 3;
   }
   sampler.interval = *interval;
+  TuneAllocatorForSteadyState();
 
   // SIGTERM/SIGINT are taken by sigwait below; every thread started after this inherits the mask.
   sigset_t signals;
