@@ -186,6 +186,7 @@ void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, 
 
 struct Instance {
   const ContainerObservation* obs = nullptr;
+  const CgroupReading* newest = nullptr;  // the newest reading of this generation up to now
   std::string key;
   std::vector<CStep> steps;
   bool has_memory_psi = false;
@@ -562,6 +563,20 @@ int Severity(std::string_view r) {
 }
 
 void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) {
+  // A rule switched off (an annotation changed) takes its violation with it.
+  const std::pair<std::string_view, bool> switches[] = {
+      {reason::kOOMKilled, p.oom_killed.enabled},
+      {reason::kMemoryThrashing, p.memory_thrashing.enabled},
+      {reason::kMemorySaturated, p.memory_saturated.enabled},
+      {reason::kPidsExhausted, p.pids_exhausted.enabled},
+      {reason::kCPUThrottled, p.cpu_throttled.enabled},
+      {reason::kIOContention, p.io_contention.enabled},
+      {reason::kProcessesBlocked, p.processes_blocked.enabled},
+      {reason::kNetworkDegraded, p.network_degraded.enabled},
+  };
+  for (const auto& [reason, enabled] : switches) {
+    if (!enabled) track.rules.erase(std::string(reason));
+  }
   for (size_t i = 0; i < in.steps.size(); ++i) {
     const CStep& s = in.steps[i];
     if (s.end <= track.processed_until) continue;
@@ -604,8 +619,8 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
     track.processed_until = s.end;
   }
   // A lone first reading still tells the limits and the gauges.
-  if (in.steps.empty() && !in.obs->readings.empty()) {
-    const CgroupReading& r = in.obs->readings.back();
+  if (in.steps.empty() && in.newest != nullptr) {
+    const CgroupReading& r = *in.newest;
     track.peaks.working_set_bytes =
         std::max(track.peaks.working_set_bytes, r.memory.working_set_bytes());
     track.peaks.memory_limit_bytes = MemoryLimit(r, in.obs->declared);
@@ -614,6 +629,7 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
 }
 
 void AdvanceNode(InstanceTrack& track, const std::vector<NStep>& steps, const Policy& p) {
+  if (!p.node_overcommitted.enabled) track.rules.erase(std::string(reason::kNodeOvercommitted));
   for (size_t i = 0; i < steps.size(); ++i) {
     const NStep& s = steps[i];
     if (s.end <= track.processed_until) continue;
@@ -866,13 +882,17 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   std::vector<Instance> instances;
   std::set<std::string> keep;
   for (const ContainerObservation& c : obs.containers) {
-    MonotonicTime newest{-1};
+    const CgroupReading* newest = nullptr;
     for (const CgroupReading& r : c.readings) {
-      if (r.time >= obs.observing_since && r.time <= now) newest = std::max(newest, r.time);
+      if (r.time >= obs.observing_since && r.time <= now &&
+          (newest == nullptr || r.time > newest->time)) {
+        newest = &r;
+      }
     }
-    if (newest < MonotonicTime(0) || now - newest > p.observation.max_age) continue;
+    if (newest == nullptr || now - newest->time > p.observation.max_age) continue;
     Instance in;
     in.obs = &c;
+    in.newest = newest;
     in.key = c.pod + "/" + c.container;
     in.steps = BuildSteps(c.readings, obs.observing_since, now, p.observation.max_gap);
     in.has_memory_psi =

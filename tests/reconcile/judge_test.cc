@@ -381,6 +381,20 @@ TEST(Judge, OverridesChangeTheVerdict) {
   EXPECT_EQ(JudgeOnce(Workload({Container(s)}), At(400), p).reason, reason::kCompliant);
 }
 
+TEST(Judge, SwitchingARuleOffEndsItsViolation) {
+  auto s = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.34));
+  WorkloadObservation w = Workload({Container(s)});
+  Judgement j = Judge(w, DefaultPolicy(), JudgeState{}, At(150));
+  ASSERT_EQ(j.verdict.reason, reason::kMemoryThrashing);
+  Policy off = DefaultPolicy();
+  ASSERT_TRUE(ApplyOverride(off, "memory-thrashing.enabled", "false"));
+  Judgement k = Judge(w, off, j.state, At(160));
+  EXPECT_NE(k.verdict.status, ConditionStatus::kFalse) << k.verdict.message;
+  // ...and back on, it is found again from the readings.
+  Judgement l = Judge(w, DefaultPolicy(), k.state, At(170));
+  EXPECT_EQ(l.verdict.reason, reason::kMemoryThrashing);
+}
+
 TEST(Judge, AShortRunReachesAVerdictWithWithWindow) {
   const Policy p = WithWindow(DefaultPolicy(), seconds(20));
   auto sick = Series(ThrashingReading(), 20, seconds(1), MemoryStall(0.34));
