@@ -70,6 +70,7 @@ type Cluster struct {
 	ServiceAccountKey KeyPair
 
 	opts      Options
+	tb        testing.TB // set by Start: helpers fail the test instead of panicking
 	etcd      *embed.Etcd
 	apiserver *process
 	kcm       *process
@@ -161,6 +162,7 @@ func Start(t testing.TB, opts ...Options) *Cluster {
 	if err != nil {
 		t.Fatalf("e2e: start cluster: %v", err)
 	}
+	c.tb = t
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.opts.KeepDir = true

@@ -76,8 +76,9 @@ type FakeKubelet struct {
 	stopOnce sync.Once
 }
 
-// FakeKubelet registers a Ready node and starts playing its kubelet; it
-// fails the test (or panics outside one) on error.
+// FakeKubelet registers a Ready node and starts playing its kubelet; on
+// error it fails the test of Start (call it from the test's goroutine), or
+// panics for a cluster made by New.
 func (c *Cluster) FakeKubelet(name string, opts ...KubeletOptions) *FakeKubelet {
 	var o KubeletOptions
 	if len(opts) > 0 {
@@ -85,6 +86,10 @@ func (c *Cluster) FakeKubelet(name string, opts ...KubeletOptions) *FakeKubelet 
 	}
 	k, err := c.StartKubelet(context.Background(), name, o)
 	if err != nil {
+		if c.tb != nil {
+			c.tb.Helper()
+			c.tb.Fatalf("e2e: fake kubelet %s: %v", name, err)
+		}
 		panic(fmt.Sprintf("e2e: fake kubelet %s: %v", name, err))
 	}
 	return k
