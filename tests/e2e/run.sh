@@ -57,6 +57,7 @@ stamp="recipe$recipe $(go env GOVERSION) $(sha256sum go.sum | cut -c1-16)"
 ) 9>"$cache_root/.lock"
 
 export GT_E2E_BIN_DIR="$bin"
+export GT_BUILD_DIR="$build_dir" # example workloads, for containers' commands
 export GT_BIN="$build_dir/cli/groundtruth"
 if [ "$(id -u)" != 0 ]; then
   echo "e2e: not root: tests that need cgroups will skip"

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,7 +24,7 @@ import (
 // files (multi-document YAML allowed) and returns them as applied. Objects
 // without a namespace that need one go to defaultNamespace. Kustomize
 // overlays are not expanded: pass plain manifest files, or the output of
-// `kubectl kustomize` written to a file.
+// ApplyKustomization.
 func (c *Cluster) ApplyManifests(ctx context.Context, defaultNamespace string, paths ...string) ([]*unstructured.Unstructured, error) {
 	var objs []*unstructured.Unstructured
 	for _, p := range paths {
@@ -46,6 +48,28 @@ func (c *Cluster) ApplyManifests(ctx context.Context, defaultNamespace string, p
 		}
 	}
 	return c.ApplyObjects(ctx, defaultNamespace, objs...)
+}
+
+// ApplyKustomization renders a kustomization directory with `kubectl
+// kustomize` and applies the result, as `kubectl apply -k` would.
+func (c *Cluster) ApplyKustomization(ctx context.Context, defaultNamespace, dir string) ([]*unstructured.Unstructured, error) {
+	out, err := exec.CommandContext(ctx, filepath.Join(c.BinDir, "kubectl"), "kustomize", dir).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("kubectl kustomize %s: %w: %s", dir, err, ee.Stderr)
+		}
+		return nil, fmt.Errorf("kubectl kustomize %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(c.Dir, "kustomized-*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Write(out); err != nil {
+		return nil, err
+	}
+	return c.ApplyManifests(ctx, defaultNamespace, f.Name())
 }
 
 // ApplyObjects server-side-applies objects with field manager "e2e-harness".
@@ -83,7 +107,9 @@ func (c *Cluster) ApplyObjects(ctx context.Context, defaultNamespace string, obj
 			return applied, err
 		}
 		out, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, body,
-			metav1.PatchOptions{FieldManager: "e2e-harness", Force: &force})
+			// Strict: an unknown or duplicate field in a manifest is an error
+			// here, not a silently dropped setting in production.
+			metav1.PatchOptions{FieldManager: "e2e-harness", Force: &force, FieldValidation: "Strict"})
 		if err != nil {
 			return applied, fmt.Errorf("apply %s %s/%s: %w", gvk.Kind, u.GetNamespace(), u.GetName(), err)
 		}
