@@ -1,0 +1,107 @@
+// Bad input to the built binary: each case exits 3 with a message naming the input.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "run_binary.h"
+
+namespace gt {
+namespace {
+
+using testing::Ran;
+using testing::RunCommand;
+
+const std::string kBin = GT_BINARY;
+const std::string kData = GT_CLI_TESTDATA;
+
+Ran Groundtruth(std::vector<std::string> args) {
+  args.insert(args.begin(), kBin);
+  return RunCommand(args);
+}
+
+void ExpectUsageError(const Ran& ran, const std::string& mentions) {
+  EXPECT_EQ(ran.exit_code, 3) << ran.err;
+  EXPECT_NE(ran.err.find(mentions), std::string::npos) << "stderr: " << ran.err;
+  EXPECT_TRUE(ran.out.empty()) << "stdout: " << ran.out;
+}
+
+TEST(CliErrorsTest, MissingManifest) {
+  ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/nope.yaml", "--", "true"}),
+                   "nope.yaml");
+}
+
+TEST(CliErrorsTest, MalformedManifestNamesFileAndLine) {
+  Ran ran = Groundtruth({"run", "--manifest", kData + "/malformed.yaml", "--", "true"});
+  ExpectUsageError(ran, "malformed.yaml:");
+  EXPECT_NE(ran.err.find("malformed YAML"), std::string::npos) << ran.err;
+}
+
+TEST(CliErrorsTest, NoWorkload) {
+  ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/no_workload.yaml", "--", "true"}),
+                   "no workload");
+}
+
+TEST(CliErrorsTest, UnknownContainerListsTheKnownOnes) {
+  Ran ran =
+      Groundtruth({"run", "--manifest", kData + "/multi.yaml", "--container", "db", "--", "true"});
+  ExpectUsageError(ran, "\"db\"");
+  EXPECT_NE(ran.err.find("web, sidecar"), std::string::npos) << ran.err;
+}
+
+TEST(CliErrorsTest, BadQuantityNamesFieldAndValue) {
+  Ran ran = Groundtruth({"run", "--manifest", kData + "/bad_quantity.yaml", "--", "true"});
+  ExpectUsageError(ran, "resources.limits.memory");
+  EXPECT_NE(ran.err.find("2GiB"), std::string::npos) << ran.err;
+}
+
+TEST(CliErrorsTest, BadFlags) {
+  ExpectUsageError(
+      Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--window", "soon", "--", "true"}),
+      "soon");
+  ExpectUsageError(
+      Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--window", "-5s", "--", "true"}),
+      "-5s");
+  ExpectUsageError(
+      Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--output", "xml", "--", "true"}),
+      "xml");
+  ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/pod.yaml"}), "command");
+  ExpectUsageError(Groundtruth({"run", "--", "true"}), "--manifest");
+  ExpectUsageError(Groundtruth({"frobnicate"}), "frobnicate");
+  ExpectUsageError(Groundtruth({"check", "--cgroup", "../../etc", "--for", "2s"}), "..");
+  ExpectUsageError(Groundtruth({"check", "--cgroup", "groundtruth-no-such-cgroup", "--for", "2s"}),
+                   "groundtruth-no-such-cgroup");
+}
+
+TEST(CliErrorsTest, BadOverrideAnnotationNamesTheKey) {
+  const std::string path = ::testing::TempDir() + "/override.yaml";
+  std::ofstream(path) << "kind: Pod\nmetadata:\n  name: p\n  annotations:\n"
+                         "    groundtruth.dev/cpu-throttled.ratio: \"lots\"\n"
+                         "spec: {containers: [{name: a}]}\n";
+  ExpectUsageError(Groundtruth({"run", "--manifest", path, "--", "true"}), "cpu-throttled.ratio");
+}
+
+TEST(CliErrorsTest, NotRootSaysCgroupsNeedRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
+  if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "no setpriv";
+  // The unprivileged user must be able to read the binary and the manifest.
+  const std::string dir = ::testing::TempDir() + "/gt-notroot-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(kBin, dir + "/groundtruth",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(kData + "/daemonset.yaml", dir + "/daemonset.yaml",
+                             std::filesystem::copy_options::overwrite_existing);
+  ::chmod(dir.c_str(), 0755);
+  ::chmod((dir + "/groundtruth").c_str(), 0755);
+  ::chmod((dir + "/daemonset.yaml").c_str(), 0644);
+  Ran ran = RunCommand({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        dir + "/groundtruth", "run", "--manifest", dir + "/daemonset.yaml",
+                        "--window", "2s", "--", "true"});
+  std::filesystem::remove_all(dir);
+  ExpectUsageError(ran, "cgroups need root");
+}
+
+}  // namespace
+}  // namespace gt
