@@ -1,5 +1,6 @@
 #include "kube/rest_client.h"
 
+#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -162,7 +163,14 @@ struct RestClient::Impl {
       auto cli = MainClient(*creds);
       if (!cli) return cli.error();
       http::http_request req = Build(method, path_and_query, *creds);
-      if (body != nullptr) req.set_body(*body, content_type);
+      if (body != nullptr) {
+        // Bytes, not set_body(std::string): that overload reinterprets a char buffer as an
+        // unsigned char one inside cpprestsdk (undefined behaviour UBSan reports).
+        std::vector<uint8_t> bytes(body->begin(), body->end());
+        const auto size = bytes.size();
+        req.set_body(concurrency::streams::bytestream::open_istream(std::move(bytes)), size,
+                     content_type);
+      }
       int status = 0;
       std::string text;
       std::optional<std::chrono::seconds> retry_after;
