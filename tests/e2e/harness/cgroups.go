@@ -17,9 +17,14 @@ import (
 // CgroupFS is where the cgroup hierarchies are mounted on this machine.
 const CgroupFS = "/sys/fs/cgroup"
 
-// v1Controllers are the hierarchies kubelet's cgroupfs driver populates and
-// groundtruth's collectors read.
-var v1Controllers = []string{"memory", "cpu", "cpuacct", "pids", "blkio"}
+// v1Controllers are the hierarchies groundtruth's collectors read; the
+// others are populated too because kubelet's cgroupfs driver (libcontainer)
+// joins a container to every mounted hierarchy, so /proc/<pid>/cgroup of a
+// workload names its container cgroup on every line, as on a real node.
+var (
+	v1Controllers      = []string{"memory", "cpu", "cpuacct", "pids", "blkio"}
+	v1OtherHierarchies = []string{"cpuset", "devices", "freezer", "systemd"}
+)
 
 // cgroupLayout is the set of hierarchies a cgroup is created in: on a hybrid
 // machine each v1 controller plus the v2 unified tree (which carries PSI);
@@ -36,7 +41,7 @@ func detectCgroupLayout(fsRoot string) (*cgroupLayout, error) {
 	}
 	l := &cgroupLayout{}
 	seen := map[string]bool{}
-	for _, ctrl := range v1Controllers {
+	for _, ctrl := range append(append([]string(nil), v1Controllers...), v1OtherHierarchies...) {
 		dir := filepath.Join(fsRoot, ctrl)
 		// cpu and cpuacct are often one hierarchy reached through two names.
 		real, err := filepath.EvalSymlinks(dir)
@@ -86,6 +91,27 @@ func (l *cgroupLayout) create(rel string) error {
 	for _, d := range l.dirs(rel) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
+		}
+	}
+	if cs := l.v1Dir("cpuset", "/"); cs != "" {
+		// A new v1 cpuset has no CPUs or memory nodes, and no process can
+		// join it until they are copied down from the parent.
+		cur := cs
+		for _, p := range strings.Split(strings.Trim(rel, "/"), "/") {
+			parent := cur
+			cur = filepath.Join(cur, p)
+			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+				if b, err := os.ReadFile(filepath.Join(cur, f)); err == nil && strings.TrimSpace(string(b)) != "" {
+					continue
+				}
+				b, err := os.ReadFile(filepath.Join(parent, f))
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(cur, f), b, 0); err != nil {
+					return fmt.Errorf("%s: %w", filepath.Join(cur, f), err)
+				}
+			}
 		}
 	}
 	if l.v2Only {
