@@ -34,6 +34,13 @@ std::string Fixed(double v, int decimals) {
 
 }  // namespace
 
+uint64_t ToCount(double value) {
+  if (!(value > 0)) return 0;
+  // 2^64 is exactly representable; every double below it converts without overflow.
+  if (value >= 18446744073709551616.0) return UINT64_MAX;
+  return static_cast<uint64_t>(value);
+}
+
 std::string FormatBytes(uint64_t bytes) {
   for (const Unit& unit : kUnits) {
     if (bytes >= unit.bytes) {
@@ -71,7 +78,7 @@ uint64_t RoundUpBytes(uint64_t bytes) {
     // Two significant digits: the step is a power of ten one digit below the leading one.
     const double step = std::pow(10.0, std::floor(std::log10(v)) - 1);
     const double rounded = std::ceil(v / step - 1e-9) * step;
-    return static_cast<uint64_t>(std::ceil(rounded * static_cast<double>(unit.bytes)));
+    return ToCount(std::ceil(rounded * static_cast<double>(unit.bytes)));
   }
   return bytes;
 }

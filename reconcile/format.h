@@ -19,6 +19,10 @@ std::string FormatPercent(double fraction);
 // Millicores as a Kubernetes quantity: "1200m", "2".
 std::string FormatMillicores(uint64_t millicores);
 
+// A computed figure as a count, without undefined behaviour: NaN and negatives give 0, and
+// anything beyond uint64_t gives its maximum.
+uint64_t ToCount(double value);
+
 // Rounds a byte count up to a figure worth writing in a manifest: two significant digits
 // of its binary unit ("2.57Gi" -> "2.6Gi", "114Mi" -> "120Mi").
 uint64_t RoundUpBytes(uint64_t bytes);

@@ -330,14 +330,14 @@ Tick MemorySaturatedTick(const Instance& in, size_t i, const Policy::MemorySatur
   };
   k.hot = pressing(*s.cur);
   k.peak = static_cast<double>(s.cur->memory.working_set_bytes());
-  if (std::optional<Ratio> h = limit_hits(s)) k.events = static_cast<uint64_t>(h->num);
+  k.events = Rise(s.prev->memory.events_max, s.cur->memory.events_max).value_or(0);
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> hits = Sum(in.steps, from, s.end, limit_hits);
   if (hits && hits->num > 0 && HoldsAtEveryReading(in.steps, from, s.end, pressing)) {
     k.onset = true;
     k.onset_since = from;
     k.signal = "working set";
-    k.onset_events = static_cast<uint64_t>(std::llround(hits->num));
+    k.onset_events = ToCount(std::round(hits->num));
   }
   return k;
 }
@@ -714,7 +714,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
       e.signal = "file refaults per second";
       e.value = v;
       e.threshold = r.refault_rate;
-      d = "file refaults " + std::to_string(std::llround(v)) +
+      d = "file refaults " + std::to_string(ToCount(std::round(v))) +
           "/s with working set >= " + FormatPercent(r.working_set_ratio) + " of limit" + held +
           " (no memory PSI)";
     } else {
@@ -741,7 +741,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
     const double limit = static_cast<double>(peaks->memory_limit_bytes.value_or(0));
     e.value = limit > 0 ? t.peak / limit * 100 : 0;
     e.threshold = r.working_set_ratio * 100;
-    d = "working set " + FormatBytes(static_cast<uint64_t>(t.peak)) +
+    d = "working set " + FormatBytes(ToCount(t.peak)) +
         " >= " + FormatPercent(r.working_set_ratio) + " of " +
         FormatBytes(peaks->memory_limit_bytes.value_or(0)) + " limit" + held + " with " +
         std::to_string(t.events) + " limit hits";
@@ -753,10 +753,8 @@ Evidence Describe(const Finding& f, const Policy& p) {
     d = "throttled in " + FormatPercent(v) + " of CFS periods" + Past(v, r.ratio) +
         FormatPercent(r.ratio) + held;
     if (std::optional<double> demand = figure("demand"); demand && peaks->quota_cores) {
-      d += "; CPU demand " + FormatMillicores(static_cast<uint64_t>(std::llround(*demand * 1000))) +
-           " against a " +
-           FormatMillicores(static_cast<uint64_t>(std::llround(*peaks->quota_cores * 1000))) +
-           " limit";
+      d += "; CPU demand " + FormatMillicores(ToCount(std::round(*demand * 1000))) + " against a " +
+           FormatMillicores(ToCount(std::round(*peaks->quota_cores * 1000))) + " limit";
     }
   } else if (f.reason == reason::kIOContention) {
     const auto& r = p.io_contention;
@@ -770,7 +768,9 @@ Evidence Describe(const Finding& f, const Policy& p) {
     e.value = t.peak;
     e.threshold = static_cast<double>(r.window.count());
     d = t.what + " in uninterruptible sleep (D) for " +
-        FormatDuration(Seconds(static_cast<int64_t>(t.peak))) + " >= " + FormatDuration(r.window);
+        FormatDuration(
+            Seconds(static_cast<int64_t>(std::min<uint64_t>(ToCount(t.peak), INT64_MAX)))) +
+        " >= " + FormatDuration(r.window);
   } else if (f.reason == reason::kPidsExhausted) {
     e.signal = "forks refused at pids limit";
     e.value = static_cast<double>(t.events);
@@ -804,7 +804,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
 }
 
 uint64_t RoundUpMillicores(double millicores) {
-  return static_cast<uint64_t>(std::ceil(millicores / 100 - 1e-9)) * 100;
+  return ToCount(std::ceil(millicores / 100 - 1e-9) * 100);
 }
 
 // What would have held, per container name, from every instance's violations.
@@ -829,7 +829,7 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
         demand += std::min(peaks.refault_bytes_per_s, static_cast<double>(peaks.file_bytes));
       }
       raise(rec.memory_limit_bytes,
-            RoundUpBytes(static_cast<uint64_t>(demand * p.recommendation.memory_headroom)));
+            RoundUpBytes(ToCount(demand * p.recommendation.memory_headroom)));
     } else if (auto demand = t.figures.find("demand"); f.reason == reason::kCPUThrottled &&
                                                        demand != t.figures.end() &&
                                                        demand->second.den > 0) {
@@ -839,8 +839,8 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
     } else if (f.reason == reason::kPidsExhausted) {
       const double peak = static_cast<double>(std::max(peaks.pids, peaks.pids_limit.value_or(0)));
       const uint64_t wanted =
-          static_cast<uint64_t>(std::ceil(peak * p.recommendation.pids_headroom / 10 - 1e-9)) * 10;
-      raise(rec.pids_limit, std::max<uint64_t>(wanted, static_cast<uint64_t>(peak) + 1));
+          ToCount(std::ceil(peak * p.recommendation.pids_headroom / 10 - 1e-9) * 10);
+      raise(rec.pids_limit, std::max<uint64_t>(wanted, ToCount(peak + 1)));
     }
   }
   std::vector<Recommendation> out;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "series.h"
 
 namespace gt::reconcile {
@@ -434,6 +436,38 @@ TEST(Judge, JudgingTwiceWithTheSameDataChangesNothing) {
   Judgement again = Judge(w, DefaultPolicy(), first.state, At(200));
   EXPECT_EQ(first.verdict.message, again.verdict.message);
   EXPECT_EQ(first.verdict.evidence[0].value, again.verdict.evidence[0].value);
+}
+
+TEST(Judge, ExtremeFiguresStayDefined) {
+  // Limits near 2^64 and counters that leap: every figure and recommendation stays a number
+  // (the ASan/UBSan build checks the conversions).
+  CgroupReading first = Healthy();
+  first.memory.limit_bytes = UINT64_MAX;
+  first.memory.usage_bytes = UINT64_MAX - 1;
+  first.pids.limit = UINT64_MAX;
+  first.cpu.quota_us = UINT64_MAX;
+  first.cpu.period_us = 1;
+  auto s = Series(first, 40, kEvery, [](CgroupReading& r, int i, double) {
+    r.memory.events_oom_kill += uint64_t{1} << 62;
+    r.memory.events_max += uint64_t{1} << 62;
+    r.memory.workingset_refault_file += uint64_t{1} << 60;
+    r.memory.file_bytes = UINT64_MAX;
+    r.pids.current = UINT64_MAX;
+    r.pids.events_max += i;
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(400));
+  EXPECT_EQ(v.reason, reason::kOOMKilled) << v.message;
+  ASSERT_FALSE(v.recommendations.empty());
+  EXPECT_EQ(v.recommendations[0].memory_limit_bytes, UINT64_MAX);
+  EXPECT_EQ(v.recommendations[0].pids_limit, UINT64_MAX);
+}
+
+TEST(ToCount, SaturatesInsteadOfOverflowing) {
+  EXPECT_EQ(ToCount(-1), 0u);
+  EXPECT_EQ(ToCount(std::nan("")), 0u);
+  EXPECT_EQ(ToCount(1e30), UINT64_MAX);
+  EXPECT_EQ(ToCount(18446744073709551616.0), UINT64_MAX);
+  EXPECT_EQ(ToCount(42.9), 42u);
 }
 
 TEST(Judge, ReadingsAfterNowAreIgnored) {
