@@ -179,6 +179,37 @@ void BM_SampleNode(benchmark::State& state) {
 }
 BENCHMARK(BM_SampleNode)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 
+// The share of a sample spent encoding and compressing (the rest is reading cgroup files).
+void BM_EncodeAndStore(benchmark::State& state) {
+  SetLogEnabled(false);
+  Node node;
+  SystemClock clock;
+  Ring ring(RingLimits{});
+  AgentMetrics metrics;
+  SamplerOptions options;
+  options.host = node.host();
+  options.kubepods_relative = node.kubepods();
+  auto sampler = Sampler::Create(options, ring, clock, metrics);
+  if (!sampler || !(*sampler)->SampleOnce()) {
+    state.SkipWithError("no sample");
+    return;
+  }
+  auto json = ring.Since(0, SIZE_MAX).samples.at(0)->Json();
+  auto decoded = wire::DecodeSamplesResponse(wire::EncodeResponse(
+      wire::NodeIdentity{"n", "b"}, 1, 5, false, false, {std::string_view(*json)}));
+  if (!decoded) {
+    state.SkipWithError(decoded.error().ToString().c_str());
+    return;
+  }
+  const wire::Sample& sample = decoded->samples.at(0);
+  for (auto _ : state) {
+    std::string text = wire::EncodeSample(sample);
+    auto stored = StoredSample::Compress(1, MonotonicTime(0), text);
+    benchmark::DoNotOptimize(stored);
+  }
+}
+BENCHMARK(BM_EncodeAndStore)->Unit(benchmark::kMillisecond);
+
 long StatusKiB(const char* field) {
   std::ifstream in("/proc/self/status");
   std::string line;
