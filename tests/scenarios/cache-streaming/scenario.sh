@@ -1,0 +1,4 @@
+# Sourced by run.sh: the truth, the command, and what the scenario needs.
+TRUTH=Compliant
+CMD=("$WORKLOAD" "$DATA_DIR")
+requires() { require_psi memory; }

@@ -1,0 +1,3 @@
+# Sourced by run.sh: the truth, the command, and what the scenario needs.
+TRUTH=Compliant
+CMD=("$WORKLOAD")
