@@ -197,7 +197,11 @@ void LeaderElector::Run(std::stop_token stop) {
   while (!stop.stop_requested() && !TryAcquireOrRenew()) {
     sleep_(Jitter(config_.retry_period, 1.2, rand_), stop);
   }
-  if (stop.stop_requested()) return;
+  if (stop.stop_requested()) {
+    // client-go defers OnStoppedLeading at the top of Run: it fires even when we never led.
+    if (config_.on_stopped_leading) config_.on_stopped_leading();
+    return;
+  }
   if (config_.on_started_leading) config_.on_started_leading();
   // Renew every retryPeriod; give up when no renewal succeeded within renewDeadline.
   while (!stop.stop_requested()) {

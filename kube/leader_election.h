@@ -78,7 +78,8 @@ class LeaderElector {
 
   // Acquires (retrying every retryPeriod, jittered), leads and renews until a renewal fails
   // for renewDeadline or `stop` is requested; releases the lease on stop; returns after
-  // on_stopped_leading. Like client-go, a lost leadership is not re-contested: restart.
+  // on_stopped_leading (called on every return, as in client-go, even if we never led).
+  // Like client-go, a lost leadership is not re-contested: restart the process.
   void Run(std::stop_token stop);
 
   // One attempt; true when we hold the lease afterwards. Exposed for the state machine tests.
