@@ -155,6 +155,60 @@ TEST_F(RealApiServer, InformerSeesAddsUpdatesDeletes) {
   inf.Stop();
 }
 
+// Runs when GT_KUBE_E2E_RESTART_APISERVER names a command that restarts the API server
+// (same port and store): the informer must reconnect on its own and miss nothing.
+TEST_F(RealApiServer, InformerSurvivesApiServerRestart) {
+  const char* restart = std::getenv("GT_KUBE_E2E_RESTART_APISERVER");
+  if (restart == nullptr || *restart == '\0')
+    GTEST_SKIP() << "GT_KUBE_E2E_RESTART_APISERVER not set";
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> seen;
+  InformerOptions opts;
+  opts.path = "/api/v1/namespaces/" + ns_ + "/configmaps";
+  Informer inf(*client_, clock_, opts);
+  inf.AddEventHandler({[&](const Json& o) {
+                         std::lock_guard lock(mu);
+                         seen.push_back("add " + ObjectKey(o));
+                         cv.notify_all();
+                       },
+                       [&](const Json&, const Json& o) {
+                         std::lock_guard lock(mu);
+                         seen.push_back("update " + ObjectKey(o) + " " +
+                                        StringField(ObjectField(o, "data"), "k"));
+                         cv.notify_all();
+                       },
+                       nullptr});
+  inf.Start();
+  auto wait_for = [&](const std::string& s) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(90),
+                       [&] { return std::find(seen.begin(), seen.end(), s) != seen.end(); });
+  };
+  const std::string base = "/api/v1/namespaces/" + ns_ + "/configmaps";
+  auto cm = [](const std::string& name, const std::string& v) {
+    return Json{{"apiVersion", "v1"},
+                {"kind", "ConfigMap"},
+                {"metadata", {{"name", name}}},
+                {"data", {{"k", v}}}};
+  };
+  ASSERT_TRUE(client_->Create(base, cm("before", "1")));
+  ASSERT_TRUE(wait_for("add " + ns_ + "/before"));
+  ASSERT_EQ(std::system(restart), 0) << restart;
+  // Writes as soon as the server answers again; the informer must see each of them.
+  bool written = false;
+  for (int i = 0; i < 60 && !written; ++i) {
+    auto r = client_->Create(base, cm("after", "1"));
+    written = r && r->ok();
+    if (!written) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  ASSERT_TRUE(written);
+  ASSERT_TRUE(client_->Patch(base + "/before", Json{{"data", {{"k", "2"}}}}, PatchType::kMerge));
+  EXPECT_TRUE(wait_for("add " + ns_ + "/after"));
+  EXPECT_TRUE(wait_for("update " + ns_ + "/before 2"));
+  inf.Stop();
+}
+
 // (410 on a too-old version is exercised against the fake: a fresh apiserver has not
 // compacted etcd yet, so it serves any old version.)
 TEST_F(RealApiServer, WatchFromListVersionDeliversThenEndsAtTimeout) {
