@@ -438,6 +438,43 @@ TEST(Judge, JudgingTwiceWithTheSameDataChangesNothing) {
   EXPECT_EQ(first.verdict.evidence[0].value, again.verdict.evidence[0].value);
 }
 
+TEST(Judge, OneSickReplicaIsEnoughAndIsNamed) {
+  auto sick = Series(ThrashingReading(), 40, kEvery, MemoryStall(0.34));
+  auto fine = Series(Healthy(), 40, kEvery, Nothing);
+  Verdict v = JudgeOnce(Workload({Container(fine, "mysql", "mysql-0"),
+                                  Container(sick, "mysql", "mysql-1", "node-7")}),
+                        At(400));
+  EXPECT_EQ(v.reason, reason::kMemoryThrashing);
+  EXPECT_EQ(v.message.rfind("container mysql (pod mysql-1 on node-7): ", 0), 0u) << v.message;
+  ASSERT_EQ(v.recommendations.size(), 1u);  // one per container name, not per replica
+}
+
+TEST(Judge, AReplicaWithoutRecentDataIsLeftOutNotCounted) {
+  // mysql-1 stopped reporting 3 minutes ago while thrashing; mysql-0 is healthy and current.
+  auto gone = Series(ThrashingReading(), 22, kEvery, MemoryStall(0.34));
+  auto fine = Series(Healthy(), 40, kEvery, Nothing);
+  Verdict v = JudgeOnce(
+      Workload({Container(fine, "mysql", "mysql-0"), Container(gone, "mysql", "mysql-1")}),
+      At(400));
+  EXPECT_EQ(v.status, ConditionStatus::kTrue) << v.message;
+}
+
+TEST(Judge, CpuCountersResetByARestartAreNotThrottling) {
+  // Throttled at quota, then the container restarts: its counters start again from zero.
+  // The window holding the reset is not judged, so the violation needs a new full window.
+  auto s = Series(Healthy(), 60, kEvery, [](CgroupReading& r, int i, double dt_us) {
+    if (i == 10) {
+      r.cpu.usage_us = r.cpu.nr_periods = r.cpu.nr_throttled = r.cpu.throttled_us = 0;
+      return;
+    }
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+  });
+  std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(600));
+  EXPECT_NE(v[39].reason, reason::kCPUThrottled);  // window (90 s, 390 s] holds the reset
+  EXPECT_EQ(v[40].reason, reason::kCPUThrottled);  // (100 s, 400 s] is the first clean one
+}
+
 TEST(Judge, ExtremeFiguresStayDefined) {
   // Limits near 2^64 and counters that leap: every figure and recommendation stays a number
   // (the ASan/UBSan build checks the conversions).
