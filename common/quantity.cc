@@ -226,13 +226,14 @@ Result<Quantity> Quantity::Parse(std::string_view text) {
   };
   if (shift > 0 && static_cast<uint64_t>(shift) + significant.size() > 39) return too_large();
   __int128 nano = 0;
+  // Checked before each step: kMaxNano * 10 itself would overflow __int128.
   for (char c : significant) {
+    if (nano > kMaxNano / 10) return too_large();
     nano = nano * 10 + (c - '0');
-    if (nano > kMaxNano) return too_large();
   }
   for (int64_t i = 0; i < shift; ++i) {
+    if (nano > kMaxNano / 10) return too_large();
     nano *= 10;
-    if (nano > kMaxNano) return too_large();
   }
   if (round_up) nano += 1;
   if (binary && nano > kBinaryCapNano) nano = kBinaryCapNano;

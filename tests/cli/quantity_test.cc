@@ -73,6 +73,9 @@ TEST(QuantityTest, OverflowIsAValueNotACrash) {
   EXPECT_FALSE(big->MilliValue().has_value());
   // Beyond the exact representation: an error (apimachinery would keep it as inf.Dec).
   EXPECT_FALSE(Quantity::Parse("1e40"));
+  // Found by the fuzzer: 26 digits times 10^4 overflowed __int128 on the way to the check.
+  EXPECT_FALSE(Quantity::Parse("40444444444444444444444444E4"));
+  EXPECT_FALSE(Quantity::Parse("170141183460469231731687303715884105727"));
   // BinarySI is capped at 2^63-1, silently, as apimachinery does.
   Result<Quantity> capped = Quantity::Parse("9Ei");
   ASSERT_TRUE(capped);

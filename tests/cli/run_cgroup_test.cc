@@ -110,6 +110,15 @@ TEST(RunCgroupTest, ALimitTooSmallToStartIsJudgedOOMKilled) {
   EXPECT_EQ(ran.exit_code, 1);
 }
 
+TEST(RunCgroupTest, ACommandThatCannotRunIsAUsageErrorAndLeavesNothing) {
+  REQUIRE_CGROUPS();
+  Ran ran = RunCommand({kBin, "run", "--manifest", kData + "/sandbox.yaml", "--window", "2s", "--",
+                        "/nonexistent/groundtruth-workload"});
+  EXPECT_EQ(ran.exit_code, 3) << ran.err;
+  EXPECT_NE(ran.err.find("/nonexistent/groundtruth-workload"), std::string::npos) << ran.err;
+  EXPECT_TRUE(ran.out.empty()) << ran.out;
+}
+
 TEST(RunCgroupTest, WorkloadOutputStaysOffStdout) {
   REQUIRE_CGROUPS();
   Ran ran =
