@@ -82,8 +82,8 @@ void Informer::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Status st = ListAndWatch(stop);
     if (stop.stop_requested()) break;
+    if (!st && options_.on_error) options_.on_error(st.error());
     // Like wait.BackoffUntil in the reflector: pause between cycles, growing on repeated failure.
-    (void)st;
     sleep_(backoff.Next(clock_.Monotonic()), stop);
   }
 }
@@ -248,6 +248,7 @@ Status Informer::ListAndWatch(std::stop_token stop) {
     if (st.error().code != ErrorCode::kUnavailable) return st;  // malformed stream etc.: relist
     // Disconnected: resume the watch where it stopped; the server still has the version
     // unless it answers 410, which sends us to relist.
+    if (options_.on_error) options_.on_error(st.error());
     sleep_(backoff.Next(clock_.Monotonic()), stop);
   }
   return OkStatus();

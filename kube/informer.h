@@ -44,6 +44,9 @@ struct InformerOptions {
   // Trims an object before it is stored (client-go's SetTransform), e.g. managedFields:
   // memory grows with the cluster, not with what the controller reads.
   std::function<void(Json&)> transform;
+  // Told of every failed list or watch (then retried with backoff), for the caller's log:
+  // the informer itself never logs. Called on the informer's thread.
+  std::function<void(const Error&)> on_error;
 };
 
 // Waits `d` unless `stop` is requested first. Injected so tests do not sleep.

@@ -134,6 +134,11 @@ void LeaderElector::Observe(const LeaderElectionRecord& record) {
   if (!changed.empty() && config_.on_new_leader) config_.on_new_leader(changed);
 }
 
+bool LeaderElector::Failed(const Error& error) const {
+  if (config_.on_error) config_.on_error(error);
+  return false;
+}
+
 bool LeaderElector::TryAcquireOrRenew() {
   const WallTime now = clock_.Wall();
   LeaderElectionRecord desired;
@@ -143,9 +148,9 @@ bool LeaderElector::TryAcquireOrRenew() {
   desired.renew_time = now;
 
   auto current = lock_.Get();
-  if (!current) return false;
+  if (!current) return Failed(current.error());
   if (!current->has_value()) {
-    if (!lock_.Create(desired)) return false;
+    if (Status st = lock_.Create(desired); !st) return Failed(st.error());
     Observe(desired);
     return true;
   }
@@ -168,7 +173,7 @@ bool LeaderElector::TryAcquireOrRenew() {
   } else {
     desired.leader_transitions = old.leader_transitions + 1;
   }
-  if (!lock_.Update(desired)) return false;
+  if (Status st = lock_.Update(desired); !st) return Failed(st.error());
   Observe(desired);
   return true;
 }
@@ -187,7 +192,7 @@ bool LeaderElector::Release() {
   released.lease_duration_seconds = 1;
   released.acquire_time = now;
   released.renew_time = now;
-  if (!lock_.Update(released)) return false;
+  if (Status st = lock_.Update(released); !st) return Failed(st.error());
   Observe(released);
   return true;
 }

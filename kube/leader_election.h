@@ -67,6 +67,8 @@ struct LeaderElectionConfig {
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;
+  // Told of failed reads and writes of the lease (client-go logs them), for the caller's log.
+  std::function<void(const Error&)> on_error;
 };
 
 Status ValidateLeaderElectionConfig(const LeaderElectionConfig& config);
@@ -96,6 +98,7 @@ class LeaderElector {
 
  private:
   void Observe(const LeaderElectionRecord& record);
+  bool Failed(const Error& error) const;  // reports, returns false
 
   LeaseLock& lock_;
   Clock& clock_;

@@ -96,9 +96,13 @@ TEST(Informer, DisconnectResumesWatchWithoutRelist) {
   client.watches.push_back({{Ev(WatchEventType::kModified, Obj("n", "a", "4"))},
                             MakeError(ErrorCode::kUnavailable, "connection reset")});
   client.watches.push_back({{Ev(WatchEventType::kModified, Obj("n", "a", "5"))}, OkStatus()});
+  std::vector<std::string> errors;
+  InformerOptions opts = PathOnly("/apis/apps/v1/deployments");
+  opts.on_error = [&](const Error& e) { errors.push_back(e.message); };
   Informer inf(
-      client, clock, PathOnly("/apis/apps/v1/deployments"), [] { return 0.0; }, NoSleep());
+      client, clock, opts, [] { return 0.0; }, NoSleep());
   EXPECT_TRUE(inf.ListAndWatch(stop.get_token()));
+  EXPECT_EQ(errors, std::vector<std::string>{"connection reset"});
   EXPECT_EQ(client.list_calls.size(), 1u);
   ASSERT_GE(client.watch_calls.size(), 2u);
   EXPECT_EQ(client.watch_calls[1].resource_version, "4");

@@ -149,6 +149,8 @@ TEST(LeaderElection, RunLeadsUntilRenewDeadlineThenStops) {
   int started = 0, stopped = 0, sleeps = 0;
   std::vector<std::string> leaders;
   LeaderElectionConfig cfg = Config("a");
+  int errors = 0;
+  cfg.on_error = [&](const Error&) { ++errors; };
   cfg.on_started_leading = [&] { ++started; };
   cfg.on_stopped_leading = [&] { ++stopped; };
   cfg.on_new_leader = [&](const std::string& id) { leaders.push_back(id); };
@@ -169,6 +171,7 @@ TEST(LeaderElection, RunLeadsUntilRenewDeadlineThenStops) {
   EXPECT_GE(held, seconds(18));
   EXPECT_LE(held, seconds(22));
   EXPECT_EQ(store.record->holder_identity, "a");  // not released: we could not reach it
+  EXPECT_GE(errors, 5);                           // each failed renewal was reported
 }
 
 TEST(LeaderElection, StopReleasesTheLease) {
