@@ -55,7 +55,9 @@ CgroupReader* Sampler::ReaderFor(const std::string& path, bool network, bool blo
     // Discovered a moment ago and gone already: pods churn.
     if (reader.error().code != ErrorCode::kNotFound && !reader.error().gone()) {
       metrics_.read_errors.fetch_add(1, std::memory_order_relaxed);
-      LogWarning("cannot open cgroup " + path + ": " + reader.error().ToString());
+      if (warned_.insert(path).second) {
+        LogWarning("cannot open cgroup " + path + ": " + reader.error().ToString());
+      }
     }
     return nullptr;
   }
@@ -70,7 +72,9 @@ std::optional<CgroupReading> Sampler::ReadCgroup(const std::string& path, bool n
   if (!reading) {
     if (!reading.error().gone()) {
       metrics_.read_errors.fetch_add(1, std::memory_order_relaxed);
-      LogWarning("cannot read cgroup " + path + ": " + reading.error().ToString());
+      if (warned_.insert(path).second) {
+        LogWarning("cannot read cgroup " + path + ": " + reading.error().ToString());
+      }
     }
     // Reopened next tick if discovery still lists it (a cgroup re-created under one name).
     readers_.erase(path);
@@ -88,10 +92,15 @@ Status Sampler::SampleOnce() {
 
   Result<NodeReading> node = node_reader_->Read(start);
   if (node) {
-    sample.node = std::move(*node);
+    sample.node = *node;
   } else {
     metrics_.read_errors.fetch_add(1, std::memory_order_relaxed);
-    LogWarning("cannot read node files: " + node.error().ToString());
+    if (!node_failing_) LogWarning("cannot read node files: " + node.error().ToString());
+    node_failing_ = true;
+  }
+  if (node && node_failing_) {
+    LogInfo("node files readable again");
+    node_failing_ = false;
   }
 
   Result<std::vector<collectors::DiscoveredPod>> pods =
@@ -131,9 +140,12 @@ Status Sampler::SampleOnce() {
     sample.pods.push_back(std::move(out));
   }
 
-  // Close readers of cgroups that are gone from the hierarchy.
+  // Close readers of cgroups that are gone from the hierarchy; forget their warnings.
   for (auto it = readers_.begin(); it != readers_.end();) {
     it = seen_.count(it->first) ? std::next(it) : readers_.erase(it);
+  }
+  for (auto it = warned_.begin(); it != warned_.end();) {
+    it = seen_.count(*it) ? std::next(it) : warned_.erase(it);
   }
 
   sample.seq = ++seq_;

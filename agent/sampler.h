@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "agent/metrics.h"
@@ -73,8 +74,11 @@ class Sampler {
   // Keyed by relative cgroup path; entries not seen in a tick's discovery are closed.
   std::map<std::string, std::unique_ptr<collectors::CgroupReader>> readers_;
   std::map<std::string, bool> seen_;  // paths discovered in the current tick
+  // Cgroups whose failure was logged: one line per cgroup, not one per tick.
+  std::set<std::string> warned_;
   uint64_t seq_ = 0;
   bool discovery_failing_ = false;
+  bool node_failing_ = false;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

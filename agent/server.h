@@ -3,7 +3,7 @@
 // bounded request size and bounded concurrent connections, so a slow or hostile client
 // costs one connection slot for at most a timeout and never stalls the sampler.
 //
-//   GET /v1/samples?since=<cursor>   wire format v1 (wire/samples.h)
+//   GET /v1/samples?since=<cursor>   wire format v1 (wire/samples.h); gzip if accepted
 //   GET /healthz                     200 while samples are fresh, 503 otherwise
 //   GET /metrics                     Prometheus text format
 #pragma once
@@ -32,8 +32,8 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};  // a whole request, and idle keep-alive
   std::chrono::milliseconds write_timeout{30'000};
   size_t max_request_header_bytes = 8 * 1024;
-  size_t max_request_body_bytes = 0;  // GET only
-  size_t max_reply_json_bytes = 8 * 1024 * 1024;
+  size_t max_request_body_bytes = 0;              // GET only
+  size_t max_reply_json_bytes = 4 * 1024 * 1024;  // then "more": true
 };
 
 struct ServedNode {

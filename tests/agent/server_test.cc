@@ -1,6 +1,7 @@
 #include "agent/server.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -128,6 +129,41 @@ TEST_F(ServerTest, ClientWithCertificateFromTheCaGetsSamples) {
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("groundtruth_agent_last_sample_age_seconds 65\n"), std::string::npos);
+}
+
+std::string Gunzip(const std::string& gz) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out;
+  char buf[65536];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  return out;
+}
+
+TEST_F(ServerTest, SamplesAreGzippedWhenTheClientAsks) {
+  StartServer();
+  Reply r = Get(server_->port(), "/v1/samples?since=0", bundle_.ca.cert, &bundle_.controller,
+                std::chrono::seconds(10), "Accept-Encoding: gzip\r\n");
+  ASSERT_EQ(r.status, 200) << r.error;
+  ASSERT_GE(r.body.size(), 2u);
+  EXPECT_EQ(r.body.substr(0, 2), "\x1f\x8b");
+  auto decoded = wire::DecodeSamplesResponse(Gunzip(r.body));
+  ASSERT_TRUE(decoded) << decoded.error().ToString();
+  EXPECT_EQ(decoded->samples.size(), 3u);
+  r = Get(server_->port(), "/v1/samples?since=0", bundle_.ca.cert, &bundle_.controller,
+          std::chrono::seconds(10), "Accept-Encoding: gzip;q=0, identity\r\n");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(wire::DecodeSamplesResponse(r.body));
 }
 
 TEST_F(ServerTest, ClientWithoutCertificateIsRefused) {
