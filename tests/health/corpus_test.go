@@ -106,6 +106,7 @@ func loadCorpus(t *testing.T) []sample {
 				if !isWorkload(u) {
 					continue
 				}
+				stripVerdict(u)
 				samples = append(samples, sample{
 					name: f + ":" + strconv.Itoa(i) + "/" + u.GetKind() + "/" + u.GetName(),
 					obj:  u,
@@ -117,4 +118,26 @@ func loadCorpus(t *testing.T) []sample {
 		t.Fatal("empty corpus")
 	}
 	return samples
+}
+
+// stripVerdict removes a verdict an object was captured with (objects from the end-to-end
+// control plane carry groundtruth's own), so the corpus holds the bare rollout states and
+// the verdict tests place each verdict themselves.
+func stripVerdict(u *unstructured.Unstructured) {
+	if conds, found, _ := unstructured.NestedSlice(u.Object, "status", "conditions"); found {
+		kept := conds[:0]
+		for _, c := range conds {
+			if m, ok := c.(map[string]any); ok && m["type"] == "RuntimeCompliant" {
+				continue
+			}
+			kept = append(kept, c)
+		}
+		_ = unstructured.SetNestedSlice(u.Object, kept, "status", "conditions")
+	}
+	if annotations := u.GetAnnotations(); annotations != nil {
+		if _, ok := annotations[mirrorAnnotKey]; ok {
+			delete(annotations, mirrorAnnotKey)
+			u.SetAnnotations(annotations)
+		}
+	}
 }

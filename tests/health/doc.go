@@ -4,4 +4,11 @@
 //
 // The snippets under test are the shipped files, read from manifests/argocd and
 // manifests/flux, so the docs, the manifests and these tests cannot drift apart.
+//
+// The corpus: testdata/argo (Argo CD's own test data, sources in SOURCE.md),
+// testdata/handmade (one object per branch of either tool's rollout logic) and, when
+// present, testdata/captured: *.yaml, *.yml or *.json files of objects captured from the
+// end-to-end suite's control plane (`kubectl get deploy,sts,ds -A -o yaml` output, Lists
+// included). Captured objects lose any RuntimeCompliant condition and annotation they
+// carry; the verdict tests place every verdict on every object themselves.
 package health
