@@ -162,14 +162,20 @@ struct RestClient::Impl {
       if (!creds) return creds.error();
       auto cli = MainClient(*creds);
       if (!cli) return cli.error();
-      http::http_request req = Build(method, path_and_query, *creds);
-      if (body != nullptr) {
-        // Bytes, not set_body(std::string): that overload reinterprets a char buffer as an
-        // unsigned char one inside cpprestsdk (undefined behaviour UBSan reports).
-        std::vector<uint8_t> bytes(body->begin(), body->end());
-        const auto size = bytes.size();
-        req.set_body(concurrency::streams::bytestream::open_istream(std::move(bytes)), size,
-                     content_type);
+      http::http_request req;
+      try {
+        req = Build(method, path_and_query, *creds);
+        if (body != nullptr) {
+          // Bytes, not set_body(std::string): that overload reinterprets a char buffer as an
+          // unsigned char one inside cpprestsdk (undefined behaviour UBSan reports).
+          std::vector<uint8_t> bytes(body->begin(), body->end());
+          const auto size = bytes.size();
+          req.set_body(concurrency::streams::bytestream::open_istream(std::move(bytes)), size,
+                       content_type);
+        }
+      } catch (const std::exception& e) {
+        return MakeError(ErrorCode::kInvalid, std::string("cannot build request: ") + e.what(),
+                         where);
       }
       int status = 0;
       std::string text;
