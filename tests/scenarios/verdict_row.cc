@@ -229,7 +229,8 @@ int Main(int argc, char** argv) {
   const reconcile::Policy policy =
       reconcile::WithWindow(reconcile::DefaultPolicy(), std::chrono::seconds(args.window_s));
 
-  // Replay: the first reading at which the Judge, fed the run's readings one by one, says False.
+  // Replay: the first reading at which the Judge, fed the run's readings one by one, finds the
+  // expected violation (latency), and the first at which it says False at all.
   std::string latency = "—";
   if (!r.empty()) {
     reconcile::DeclaredLimits declared;
@@ -244,6 +245,7 @@ int Main(int argc, char** argv) {
     obs.observing_since = r.front().time;
     obs.containers.push_back({"workload", "run", "node", declared, {}});
     size_t n = 0;
+    std::string first_false;
     for (const CgroupReading& reading : r) {
       obs.containers[0].readings.push_back(reading);
       while (n < rec->node.size() && rec->node[n].time <= reading.time) {
@@ -251,14 +253,20 @@ int Main(int argc, char** argv) {
       }
       reconcile::Judgement j = reconcile::Judge(obs, policy, state, reading.time);
       state = std::move(j.state);
-      if (j.verdict.status == reconcile::ConditionStatus::kFalse) {
-        char buf[48];
-        std::snprintf(buf, sizeof buf, "%.0fs", Seconds(reading.time - r.front().time));
-        latency = buf;
-        if (j.verdict.reason != args.expect) latency += " (" + j.verdict.reason + ")";
+      if (j.verdict.status != reconcile::ConditionStatus::kFalse) continue;
+      char at[32];
+      std::snprintf(at, sizeof at, "%.0fs", Seconds(reading.time - r.front().time));
+      if (first_false.empty()) first_false = j.verdict.reason + " from " + at;
+      const bool found =
+          std::any_of(j.verdict.evidence.begin(), j.verdict.evidence.end(),
+                      [&](const reconcile::Evidence& e) { return e.reason == args.expect; });
+      if (found) {
+        latency = at;
+        if (first_false.rfind(args.expect + " ", 0) != 0) latency += " (" + first_false + ")";
         break;
       }
     }
+    if (latency == "—" && !first_false.empty()) latency = "— (" + first_false + ")";
   }
 
   // The naive rules, on the same samples and the same (scaled) windows.

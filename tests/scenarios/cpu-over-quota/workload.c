@@ -1,5 +1,5 @@
-/* Incident: demand above the quota. Two threads that want a core each, under a 500m limit:
- * throttled in nearly every CFS period, running at a quarter of the speed it needs.
+/* Incident: demand above the quota. Two threads that want a core each, under a 100m limit:
+ * throttled in nearly every CFS period, getting a tenth of the CPU time it wants.
  * usage: workload [THREADS]; runs until killed. */
 #include "../cpu-burn.h"
 
