@@ -21,6 +21,12 @@ for bin in "$dir"/*; do
   echo "== $(basename "$bin")"
   "$bin" "$@" || status=1
 done
+# The verdict-quality corpus with the rules' default 5m windows: the latency figures of
+# docs/verdict-quality.md (about an hour; GT_BENCH_SCENARIOS=0 skips it).
+if [ "${GT_BENCH_SCENARIOS:-1}" != 0 ] && [ -x "$build/tests/scenarios/gt_scenario_row" ]; then
+  echo "== verdict-quality scenarios (--long)"
+  "$(dirname "$0")/../tests/scenarios/run.sh" "$build" --long || status=1
+fi
 if [ "$found" = 0 ]; then
   echo "bench: no benchmark binaries in $dir" >&2
   exit 3
