@@ -193,8 +193,9 @@ void Controller::IngestScrape(const ScrapeRequest& request,
   }
 }
 
-reconcile::WorkloadObservation Controller::Observe(const Workload& workload, const Runtime& runtime,
-                                                   MonotonicTime now) const {
+reconcile::WorkloadObservation Controller::Observe(
+    const Workload& workload, const Runtime& runtime, MonotonicTime now,
+    std::vector<std::pair<std::string, std::string>>* judged) const {
   reconcile::WorkloadObservation observation;
   observation.generation = runtime.epoch_generation;
   observation.observing_since = runtime.observing_since;
@@ -212,7 +213,10 @@ reconcile::WorkloadObservation Controller::Observe(const Workload& workload, con
       container.pod = pod->name;
       container.node = pod->node;
       container.declared = spec.declared;
-      if (!no_readings) container.readings = *readings;
+      if (!no_readings) {
+        container.readings = *readings;
+        judged->emplace_back(pod->uid, state->id);
+      }
       observation.containers.push_back(std::move(container));
       nodes.insert(pod->node);
     }
@@ -256,13 +260,18 @@ PassStats Controller::RunPass() {
     std::lock_guard lock(mu_);
     MonotonicTime now = clock_.Monotonic();
     series_.Prune(now);
+    std::vector<std::pair<std::string, std::string>> judged;
+    std::set<std::string> judged_nodes;
     for (const auto& [key, workload] : store_.workloads()) {
       if (!InScope(workload, options_.scope)) continue;
       auto it = runtimes_.find(key);
       if (it == runtimes_.end()) continue;
       Runtime& runtime = it->second;
-      reconcile::WorkloadObservation observation = Observe(workload, runtime, now);
+      judged.clear();
+      reconcile::WorkloadObservation observation = Observe(workload, runtime, now, &judged);
       Adopt(runtime, judge_.Evaluate(key, observation, workload.overrides, now), now);
+      for (const auto& [pod_uid, container_id] : judged) series_.KeepNewest(pod_uid, container_id);
+      for (const auto& [node, readings] : observation.nodes) judged_nodes.insert(node);
       ++stats.judged;
       switch (runtime.verdict.status) {
         case ConditionStatus::kTrue:
@@ -279,6 +288,8 @@ PassStats Controller::RunPass() {
         if (auto pending = Plan(workload, runtime, now)) writes.push_back(std::move(*pending));
       }
     }
+    // Node readings serve every workload on the node: cut back once all have been judged.
+    for (const std::string& node : judged_nodes) series_.KeepNewestNode(node);
     dirty_.clear();
   }
   stats.planned_writes = writes.size();

@@ -111,8 +111,10 @@ class Controller {
   };
 
   void StartObserving(Runtime& runtime, const Workload& workload, MonotonicTime now);
-  reconcile::WorkloadObservation Observe(const Workload& workload, const Runtime& runtime,
-                                         MonotonicTime now) const;
+  // `judged` receives (pod uid, container id) of every series put in the observation.
+  reconcile::WorkloadObservation Observe(
+      const Workload& workload, const Runtime& runtime, MonotonicTime now,
+      std::vector<std::pair<std::string, std::string>>* judged) const;
   void Adopt(Runtime& runtime, reconcile::Verdict verdict, MonotonicTime now);
   std::optional<PendingWrite> Plan(const Workload& workload, Runtime& runtime,
                                    MonotonicTime now) const;

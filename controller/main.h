@@ -8,7 +8,3 @@ namespace gt::controller {
 int ControllerMain(int argc, char** argv);
 
 }  // namespace gt::controller
-
-namespace gt {
-using controller::ControllerMain;
-}  // namespace gt

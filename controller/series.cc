@@ -32,9 +32,9 @@ void SeriesStore::Append(const std::string& pod_uid, const std::string& containe
       return;
     }
   }
-  containers.push_back(ContainerSeries{container_id, {}});
-  containers.back().readings.reserve(options_.max_samples);
-  containers.back().readings.push_back(reading);
+  // No reserve: between passes a series holds 1-3 readings, and 50,000 of them at the
+  // full bound would be most of the controller's memory.
+  containers.push_back(ContainerSeries{container_id, {reading}});
 }
 
 void SeriesStore::AppendNode(const std::string& node, const NodeReading& reading) {
@@ -54,6 +54,24 @@ const std::vector<CgroupReading>* SeriesStore::Find(const std::string& pod_uid,
 const std::vector<NodeReading>* SeriesStore::FindNode(const std::string& node) const {
   auto it = nodes_.find(node);
   return it == nodes_.end() ? nullptr : &it->second;
+}
+
+void SeriesStore::KeepNewest(const std::string& pod_uid, const std::string& container_id) {
+  auto it = pods_.find(pod_uid);
+  if (it == pods_.end()) return;
+  for (ContainerSeries& series : it->second) {
+    if (series.id == container_id && series.readings.size() > 1) {
+      series.readings.erase(series.readings.begin(), series.readings.end() - 1);
+      if (series.readings.capacity() > 4) series.readings.shrink_to_fit();  // after a backlog
+    }
+  }
+}
+
+void SeriesStore::KeepNewestNode(const std::string& node) {
+  auto it = nodes_.find(node);
+  if (it != nodes_.end() && it->second.size() > 1) {
+    it->second.erase(it->second.begin(), it->second.end() - 1);
+  }
 }
 
 void SeriesStore::ForgetPod(const std::string& pod_uid) { pods_.erase(pod_uid); }

@@ -15,7 +15,9 @@ namespace gt::controller {
 
 struct SeriesOptions {
   std::chrono::nanoseconds retention = std::chrono::minutes(3);  // older readings are dropped
-  size_t max_samples = 6;  // per container and per node, newest kept
+  // Per container and per node, newest kept: a bound between passes (what was judged is
+  // cut back to one reading), so only a backlog after an outage ever reaches it.
+  size_t max_samples = 8;
 };
 
 class SeriesStore {
@@ -31,6 +33,11 @@ class SeriesStore {
   const std::vector<CgroupReading>* Find(const std::string& pod_uid,
                                          const std::string& container_id) const;
   const std::vector<NodeReading>* FindNode(const std::string& node) const;
+
+  // The Judge has folded these readings into its state: keep only the newest, the base
+  // for the next rates.
+  void KeepNewest(const std::string& pod_uid, const std::string& container_id);
+  void KeepNewestNode(const std::string& node);
 
   void ForgetPod(const std::string& pod_uid);
   void ForgetNode(const std::string& node);

@@ -9,20 +9,52 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Each maximal run of digits (with decimal points inside it) becomes '#'.
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// A Go-style duration unit at `i` ("h", "m", "s", "ms", "us", "ns") not followed by a
+// letter; its length, or 0.
+size_t DurationUnit(std::string_view text, size_t i) {
+  for (std::string_view unit : {"ms", "us", "ns", "h", "m", "s"}) {
+    if (text.substr(i, unit.size()) == unit &&
+        (i + unit.size() == text.size() || !IsLetter(text[i + unit.size()]))) {
+      return unit.size();
+    }
+  }
+  return 0;
+}
+
+// Each figure becomes '#', each duration ("2m10s", "5m", "45s") becomes '~', so that
+// "34% for 2m10s" and "41% for 5m" have the same shape; names keep their digits.
 std::string Shape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    if (!IsDigit(text[i])) {
-      out += text[i++];
-      continue;
-    }
+  auto skip_number = [&](size_t i) {
     while (i < text.size() &&
            (IsDigit(text[i]) || (text[i] == '.' && i + 1 < text.size() && IsDigit(text[i + 1])))) {
       ++i;
     }
-    out += '#';
+    return i;
+  };
+  for (size_t i = 0; i < text.size();) {
+    // Digits inside a name ("mysql-0", "node-3", "x2k4") are identity, not figures.
+    bool in_name = i > 0 && (IsLetter(text[i - 1]) || IsDigit(text[i - 1]) || text[i - 1] == '-' ||
+                             text[i - 1] == '_' || text[i - 1] == '.');
+    if (!IsDigit(text[i]) || in_name) {
+      out += text[i++];
+      continue;
+    }
+    i = skip_number(i);
+    bool duration = false;
+    while (size_t unit = DurationUnit(text, i)) {
+      duration = true;
+      i += unit;
+      if (i < text.size() && IsDigit(text[i])) {
+        i = skip_number(i);
+      } else {
+        break;
+      }
+    }
+    out += duration ? '~' : '#';
   }
   return out;
 }

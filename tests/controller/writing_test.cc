@@ -27,6 +27,12 @@ TEST(Writing, FiguresAloneAreNotAMeaningfulChange) {
       SameMeaning("memory PSI some 34% > 10% for 2m10s", "memory PSI some 41.5% > 10% for 3m0s"));
   EXPECT_FALSE(SameMeaning("container mysql: PSI 34%", "container nginx: PSI 34%"));
   EXPECT_FALSE(SameMeaning("all 3 containers within limits", "all 3 containers over limits"));
+  EXPECT_TRUE(SameMeaning("every rule holds over 1m; peak 200Mi",
+                          "every rule holds over 5m10s; peak 210.5Mi"));
+  EXPECT_TRUE(SameMeaning("observing: 45s of 5m covered", "observing: 2m of 5m covered"));
+  EXPECT_FALSE(SameMeaning("container app (pod mysql-0 on node-3)",
+                           "container app (pod mysql-1 on node-3)"));
+  EXPECT_FALSE(SameMeaning("on node-3: 34%", "on node-4: 34%"));
 }
 
 TEST(Writing, NothingToWriteInSteadyState) {
