@@ -3,6 +3,8 @@ package e2e
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +55,8 @@ func startBadAgent(addr string, e *loopEnv) (*badAgent, error) {
 		return nil, err
 	}
 	b.srv = &http.Server{
+		// Refused handshakes are the point of the wrong-CA mode, not news.
+		ErrorLog: log.New(io.Discard, "", 0),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			b.requests.Add(1)
 			switch b.mode.Load() {

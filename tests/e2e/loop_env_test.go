@@ -86,11 +86,14 @@ func startLoop(t *testing.T) *loopEnv {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	var err error
-	if e.agentCA, err = harness.NewCA(filepath.Join(e.dir, "agent-pki"), "groundtruth-agents-e2e"); err != nil {
+	pki := filepath.Join(e.dir, "agent-pki")
+	if err := os.MkdirAll(pki, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pki := filepath.Join(e.dir, "agent-pki")
+	var err error
+	if e.agentCA, err = harness.NewCA(pki, "groundtruth-agents-e2e"); err != nil {
+		t.Fatal(err)
+	}
 	if e.agentCert, err = e.agentCA.PeerCert(pki, "agent", []string{agentName}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +390,15 @@ func (v verdict) String() string {
 		return fmt.Sprintf("no condition (annotation %q, generation %d)", v.Annotation, v.Generation)
 	}
 	return fmt.Sprintf("%s/%s (annotation %q, generation %d): %s", v.Status, v.Reason, v.Annotation, v.Generation, v.Msg)
+}
+
+// annotationGeneration is the generation the mirror annotation vouches for.
+func (v verdict) annotationGeneration() int64 {
+	var g int64
+	if i := strings.LastIndex(v.Annotation, "/"); i >= 0 {
+		_, _ = fmt.Sscan(v.Annotation[i+1:], &g)
+	}
+	return g
 }
 
 func (v verdict) is(status, reason string) bool {
