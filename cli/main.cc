@@ -21,7 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"check", "judge an existing cgroup against a manifest's limits", gt::CheckMain},
     // One line per part, e.g.:
     {"agent", "node agent: sample cgroups, serve them over mutual TLS", gt::AgentMain},
-    //   {"controller", "write RuntimeCompliant on GitOps-managed workloads", gt::ControllerMain},
+    {"controller", "write RuntimeCompliant on GitOps-managed workloads", gt::ControllerMain},
     //   {"gate", "CI gate: wait for a fresh verdict on a workload", gt::GateMain},
     {"certs", "create the TLS material for agent and controller", gt::CertsMain},
 };
