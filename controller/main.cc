@@ -215,7 +215,12 @@ int ControllerMain(int argc, char** argv) {
                         {"leader-elect", flags.leader_elect ? "true" : "false"}});
   informers.Start();
   std::jthread election_thread;
-  if (elector) election_thread = std::jthread([&](std::stop_token stop) { elector->Run(stop); });
+  // Run returns when the lease is lost (e.g. the API server was down past the renew
+  // deadline): stand for election again, or this replica would never write again.
+  if (elector)
+    election_thread = std::jthread([&](std::stop_token stop) {
+      while (!stop.stop_requested()) elector->Run(stop);
+    });
 
   std::jthread signal_thread([&] {
     int signal = 0;
