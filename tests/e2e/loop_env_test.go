@@ -232,7 +232,8 @@ func (e *loopEnv) agentClient(cert *harness.KeyPair) *http.Client {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		cfg.Certificates = []tls.Certificate{kp}
+		// Sent whatever CA the agent asks for, so the agent itself must refuse it.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &kp, nil }
 	}
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
 }
