@@ -112,14 +112,21 @@ WritePlan PlanWrite(const Desired& desired, const Workload& live, const WriteMem
     plan.condition = std::move(next);
   }
 
+  std::string current = VerdictAnnotationValue(desired.status, desired.reason, desired.generation);
+  // The API server bumps a Deployment's generation on any annotation change (annotations
+  // are copied to its ReplicaSets), so the mirror names the generation our write creates;
+  // naming the current one would chase it forever. StatefulSets and DaemonSets bump on
+  // spec changes only.
   std::string annotation =
-      VerdictAnnotationValue(desired.status, desired.reason, desired.generation);
+      live.key.kind == WorkloadKind::kDeployment
+          ? VerdictAnnotationValue(desired.status, desired.reason, desired.generation + 1)
+          : current;
   bool annotation_in_flight =
       memory.annotation == annotation &&
       std::find(memory.annotation_base_versions.begin(), memory.annotation_base_versions.end(),
                 live.resource_version) != memory.annotation_base_versions.end() &&
       timing.now - memory.annotation_written_at < timing.settle;
-  if (live.verdict_annotation != annotation && !annotation_in_flight) {
+  if (live.verdict_annotation != current && !annotation_in_flight) {
     plan.annotation = std::move(annotation);
   }
   return plan;

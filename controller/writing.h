@@ -19,7 +19,7 @@ struct Desired {
   reconcile::ConditionStatus status = reconcile::ConditionStatus::kUnknown;
   std::string reason;
   std::string message;
-  int64_t generation = 0;  // metadata.generation, mirrored in the annotation
+  int64_t generation = 0;  // live metadata.generation, mirrored in the annotation
 };
 
 // What this controller remembers of its own successful writes to one workload.

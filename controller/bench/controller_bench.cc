@@ -185,6 +185,8 @@ class Cluster final : public StatusWriter {
                                       std::string_view value) override {
     ++writes;
     Workload& w = workloads.at(key);
+    // As the API server does: a Deployment's annotations are part of its generation.
+    if (key.kind == WorkloadKind::kDeployment && w.verdict_annotation != value) ++w.generation;
     w.verdict_annotation = value;
     w.resource_version = std::to_string(++version);
     changed.push_back(key);

@@ -54,9 +54,14 @@ class ControllerTest : public ::testing::Test {
       touched.insert(write.key);
     }
     for (const auto& write : writer_.annotations) {
-      objects_[write.key]["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"] =
-          write.value;
-      BumpVersion(objects_[write.key]);
+      json& object = objects_[write.key];
+      json& annotation = object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"];
+      // As the API server does: a Deployment's annotations are part of its generation.
+      if (write.key.kind == WorkloadKind::kDeployment && annotation != write.value) {
+        object["metadata"]["generation"] = object["metadata"]["generation"].get<int64_t>() + 1;
+      }
+      annotation = write.value;
+      BumpVersion(object);
       touched.insert(write.key);
     }
     writer_.Clear();
@@ -108,7 +113,9 @@ TEST_F(ControllerTest, WritesOnceThenNothingInSteadyState) {
   ASSERT_EQ(writer_.annotations.size(), 2u);
   EXPECT_EQ(writer_.conditions[0].condition.status, ConditionStatus::kTrue);
   EXPECT_EQ(writer_.conditions[0].uid, "d1");
-  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/1");
+  // The API server bumps a Deployment's generation for the annotation write itself.
+  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/2");
+  EXPECT_EQ(writer_.annotations[1].value, "True/Compliant/1");  // the StatefulSet
   EXPECT_EQ(events_.events.size(), 2u);
   EXPECT_FALSE(events_.events[0].warning);
   Reflect(*ctl_);
@@ -133,7 +140,7 @@ TEST_F(ControllerTest, NewPodTemplateResetsToObservingAtOnce) {
 
   json& web = objects_[kWeb];
   web["spec"]["template"] = PodTemplate("web", "nginx:2");
-  web["metadata"]["generation"] = 2;
+  web["metadata"]["generation"] = 3;  // 2 after our first annotation
   BumpVersion(web);
   ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
   ctl_->CheckDirty();  // the watch event alone, no pass
@@ -141,7 +148,7 @@ TEST_F(ControllerTest, NewPodTemplateResetsToObservingAtOnce) {
   EXPECT_EQ(writer_.conditions[0].condition.status, ConditionStatus::kUnknown);
   EXPECT_EQ(writer_.conditions[0].condition.reason, "Observing");
   ASSERT_EQ(writer_.annotations.size(), 1u);
-  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/2");
+  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/4");
   EXPECT_EQ(judge_.forgotten, std::vector<WorkloadKey>{kWeb});
   EXPECT_TRUE(events_.events.empty());
 
@@ -150,7 +157,7 @@ TEST_F(ControllerTest, NewPodTemplateResetsToObservingAtOnce) {
   judge_.verdicts[kWeb] = FakeJudge::Unknown("Observing", "observing for 0s");
   ctl_->RunPass();
   EXPECT_TRUE(judge_.observations[kWeb].containers.empty());
-  EXPECT_EQ(judge_.observations[kWeb].generation, 2);
+  EXPECT_EQ(judge_.observations[kWeb].generation, 3);
 }
 
 TEST_F(ControllerTest, ScaleKeepsTheVerdictAndMovesTheAnnotationGeneration) {
@@ -159,14 +166,18 @@ TEST_F(ControllerTest, ScaleKeepsTheVerdictAndMovesTheAnnotationGeneration) {
   Reflect(*ctl_);
   json& web = objects_[kWeb];
   web["spec"]["replicas"] = 3;
-  web["metadata"]["generation"] = 2;
+  web["metadata"]["generation"] = 3;  // 2 after our first annotation
   BumpVersion(web);
   ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
   ctl_->CheckDirty();
   EXPECT_TRUE(writer_.conditions.empty());
   ASSERT_EQ(writer_.annotations.size(), 1u);
-  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/2");
+  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/4");
   EXPECT_TRUE(judge_.forgotten.empty());
+  Reflect(*ctl_);  // generation 4 now, as the annotation says: nothing more to write
+  ctl_->CheckDirty();
+  ctl_->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
 }
 
 TEST_F(ControllerTest, WipedStatefulSetConditionIsReassertedOnTheWatchEvent) {
@@ -202,14 +213,7 @@ TEST_F(ControllerTest, RestartKeepsTheVerdictAndItsTransitionTime) {
   FakeJudge fresh_judge;  // a restarted controller: no judge state
   auto restarted = std::make_unique<Controller>(ControllerOptions{}, clock_, fresh_judge, writer_,
                                                 events_, leadership_, metrics_, log_);
-  Populate(*restarted);
-  // Populate rebuilt the objects; give them the condition they carry in the cluster.
-  for (auto& [key, object] : objects_) {
-    SetLiveCondition(object, Condition{ConditionStatus::kTrue, "Compliant",
-                                       "all 1 containers within limits", transition, transition});
-    object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"] = "True/Compliant/1";
-    restarted->UpsertWorkload(MustWorkload(key.kind, object));
-  }
+  Populate(*restarted);  // the informers list the live objects, conditions included
   events_.events.clear();
   fresh_judge.verdicts[kWeb] = FakeJudge::Unknown("Observing", "first window not complete");
   fresh_judge.verdicts[kDb] = FakeJudge::Unknown("NoData", "no readings yet");  // not scraped
@@ -241,7 +245,7 @@ TEST_F(ControllerTest, ObjectFromAnotherGenerationIsNotTakenAsAVerdict) {
   ctl_->CheckDirty();
   ASSERT_EQ(writer_.conditions.size(), 1u);
   EXPECT_EQ(writer_.conditions[0].condition.reason, "Observing");
-  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/3");
+  EXPECT_EQ(writer_.annotations[0].value, "Unknown/Observing/4");
 }
 
 TEST_F(ControllerTest, OnlyTheLeaderWrites) {

@@ -55,7 +55,7 @@ TEST(Writing, TransitionSetsTimesAndAnnouncesIt) {
   EXPECT_EQ(plan.condition->last_transition_time, "1970-01-01T00:01:40Z");
   EXPECT_EQ(plan.condition->last_update_time, "1970-01-01T00:01:40Z");
   ASSERT_TRUE(plan.annotation);
-  EXPECT_EQ(*plan.annotation, "False/OOMKilled/3");
+  EXPECT_EQ(*plan.annotation, "False/OOMKilled/4");  // the generation our write produces
   ASSERT_TRUE(plan.event);
   EXPECT_TRUE(plan.event->warning);
   EXPECT_EQ(plan.event->reason, "OOMKilled");
@@ -98,7 +98,7 @@ TEST(Writing, AWriteNotYetSeenByTheInformerIsNotRepeatedUntilItSettles) {
   memory.condition = Condition{ConditionStatus::kTrue, "Compliant", "ok", "t", "t"};
   memory.condition_base_version = "10";
   memory.condition_written_at = MonotonicTime(95s);
-  memory.annotation = "True/Compliant/3";
+  memory.annotation = "True/Compliant/4";  // a Deployment: the generation the write makes
   memory.annotation_base_versions = {"10", "11"};
   memory.annotation_written_at = MonotonicTime(95s);
   Desired desired{ConditionStatus::kTrue, "Compliant", "ok", 3};
@@ -119,7 +119,19 @@ TEST(Writing, NewGenerationMovesTheAnnotationOnly) {
   WritePlan plan = PlanWrite({ConditionStatus::kTrue, "Compliant", "ok", 4}, live, {}, At(100));
   EXPECT_FALSE(plan.condition);
   ASSERT_TRUE(plan.annotation);
-  EXPECT_EQ(*plan.annotation, "True/Compliant/4");
+  EXPECT_EQ(*plan.annotation, "True/Compliant/5");
+  // The server bumped the generation for our annotation: now it is current, nothing to do.
+  live.generation = 5;
+  live.verdict_annotation = "True/Compliant/5";
+  EXPECT_TRUE(PlanWrite({ConditionStatus::kTrue, "Compliant", "ok", 5}, live, {}, At(101)).empty());
+}
+
+TEST(Writing, StatefulSetAnnotationNamesItsCurrentGeneration) {
+  Workload live = Live(WorkloadKind::kStatefulSet);
+  live.condition = Condition{ConditionStatus::kTrue, "Compliant", "ok", "t", ""};
+  WritePlan plan = PlanWrite({ConditionStatus::kTrue, "Compliant", "ok", 3}, live, {}, At(100));
+  ASSERT_TRUE(plan.annotation);
+  EXPECT_EQ(*plan.annotation, "True/Compliant/3");
 }
 
 TEST(Writing, FirstObservingIsNotAnEvent) {
