@@ -240,7 +240,15 @@ func (k *FakeKubelet) register(ctx context.Context) error {
 			OSImage:                 "groundtruth e2e fake kubelet",
 		},
 	}
+	// The node controllers touch a new Node at once (taints, CIDR): retry on conflict.
 	updated, err := k.cluster.Client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	for attempt := 0; apierrors.IsConflict(err) && attempt < 10; attempt++ {
+		var cur *corev1.Node
+		if cur, err = k.cluster.Client.CoreV1().Nodes().Get(ctx, k.Name, metav1.GetOptions{}); err == nil {
+			cur.Status = created.Status
+			updated, err = k.cluster.Client.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("node %s status: %w", k.Name, err)
 	}
