@@ -180,6 +180,52 @@ std::string Figures(const std::vector<CgroupReading>& r) {
   return out;
 }
 
+// The Judge fed the record reading by reading, as `run` feeds it.
+struct Replay {
+  std::string latency;      // when the expected violation was first reported, e.g. "12s"
+  std::string first_false;  // the first violation reported at all, "Reason from 5s"
+  std::string verdict;      // the first False verdict, else the final one: "False/Reason"
+};
+
+Replay ReplayJudge(const Recorded& rec, const reconcile::Policy& policy,
+                   const std::string& expect) {
+  Replay out;
+  const std::vector<CgroupReading>& r = rec.cgroup;
+  if (r.empty()) return out;
+  reconcile::DeclaredLimits declared;
+  declared.memory_limit_bytes = r.back().memory.limit_bytes;
+  if (r.back().cpu.quota_us && r.back().cpu.period_us > 0) {
+    declared.cpu_limit_millicores = *r.back().cpu.quota_us * 1000 / r.back().cpu.period_us;
+  }
+  declared.pids_limit = r.back().pids.limit;
+  reconcile::JudgeState state;
+  reconcile::WorkloadObservation obs;
+  obs.generation = 1;
+  obs.observing_since = r.front().time;
+  obs.containers.push_back({"workload", "run", "node", declared, {}});
+  size_t n = 0;
+  for (const CgroupReading& reading : r) {
+    obs.containers[0].readings.push_back(reading);
+    while (n < rec.node.size() && rec.node[n].time <= reading.time) {
+      obs.nodes["node"].push_back(rec.node[n++]);
+    }
+    reconcile::Judgement j = reconcile::Judge(obs, policy, state, reading.time);
+    state = std::move(j.state);
+    const std::string verdict =
+        std::string(reconcile::ToString(j.verdict.status)) + "/" + j.verdict.reason;
+    if (out.first_false.empty()) out.verdict = verdict;
+    if (j.verdict.status != reconcile::ConditionStatus::kFalse) continue;
+    char at[32];
+    std::snprintf(at, sizeof at, "%.0fs", Seconds(reading.time - r.front().time));
+    if (out.first_false.empty()) out.first_false = j.verdict.reason + " from " + at;
+    const bool found =
+        std::any_of(j.verdict.evidence.begin(), j.verdict.evidence.end(),
+                    [&](const reconcile::Evidence& e) { return e.reason == expect; });
+    if (found && out.latency.empty()) out.latency = at;
+  }
+  return out;
+}
+
 int Main(int argc, char** argv) {
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -229,45 +275,21 @@ int Main(int argc, char** argv) {
   const reconcile::Policy policy =
       reconcile::WithWindow(reconcile::DefaultPolicy(), std::chrono::seconds(args.window_s));
 
-  // Replay: the first reading at which the Judge, fed the run's readings one by one, finds the
-  // expected violation (latency), and the first at which it says False at all.
-  std::string latency = "—";
-  if (!r.empty()) {
-    reconcile::DeclaredLimits declared;
-    declared.memory_limit_bytes = r.back().memory.limit_bytes;
-    if (r.back().cpu.quota_us && r.back().cpu.period_us > 0) {
-      declared.cpu_limit_millicores = *r.back().cpu.quota_us * 1000 / r.back().cpu.period_us;
-    }
-    declared.pids_limit = r.back().pids.limit;
-    reconcile::JudgeState state;
-    reconcile::WorkloadObservation obs;
-    obs.generation = 1;
-    obs.observing_since = r.front().time;
-    obs.containers.push_back({"workload", "run", "node", declared, {}});
-    size_t n = 0;
-    std::string first_false;
-    for (const CgroupReading& reading : r) {
-      obs.containers[0].readings.push_back(reading);
-      while (n < rec->node.size() && rec->node[n].time <= reading.time) {
-        obs.nodes["node"].push_back(rec->node[n++]);
-      }
-      reconcile::Judgement j = reconcile::Judge(obs, policy, state, reading.time);
-      state = std::move(j.state);
-      if (j.verdict.status != reconcile::ConditionStatus::kFalse) continue;
-      char at[32];
-      std::snprintf(at, sizeof at, "%.0fs", Seconds(reading.time - r.front().time));
-      if (first_false.empty()) first_false = j.verdict.reason + " from " + at;
-      const bool found =
-          std::any_of(j.verdict.evidence.begin(), j.verdict.evidence.end(),
-                      [&](const reconcile::Evidence& e) { return e.reason == args.expect; });
-      if (found) {
-        latency = at;
-        if (first_false.rfind(args.expect + " ", 0) != 0) latency += " (" + first_false + ")";
-        break;
-      }
-    }
-    if (latency == "—" && !first_false.empty()) latency = "— (" + first_false + ")";
+  const Replay replay = ReplayJudge(*rec, policy, args.expect);
+  std::string latency = replay.latency;
+  if (latency.empty()) latency = "—";
+  if (replay.first_false.rfind(args.expect + " ", 0) != 0 && !replay.first_false.empty()) {
+    latency += " (" + replay.first_false + ")";
   }
+  // The same samples as a v1 host without the unified tree would give them: no PSI at all,
+  // so the thrashing rule falls back to refaults and faults while the working set presses.
+  Recorded without_psi = *rec;
+  for (CgroupReading& x : without_psi.cgroup) {
+    x.memory.pressure.reset();
+    x.cpu.pressure.reset();
+    x.io.pressure.reset();
+  }
+  const Replay no_psi = ReplayJudge(without_psi, policy, args.expect);
 
   // The naive rules, on the same samples and the same (scaled) windows.
   const bool ws90 = std::any_of(r.begin(), r.end(), [](const CgroupReading& x) {
@@ -299,10 +321,12 @@ int Main(int argc, char** argv) {
   std::ostringstream row;
   row << "| " << args.scenario << " | " << (want_compliant ? "Compliant" : args.expect) << " | "
       << (status == "True" || status == "False" ? status + "/" + reason : status + "/" + reason)
-      << (pass ? "" : " ✗") << " | " << latency << " | " << fires(ws90) << " | " << fires(refaults)
-      << " | " << fires(throttling) << " | " << fires(oom) << " | "
-      << (naive_alarm ? "alarm" : "quiet") << (naive_right ? "" : " ✗") << " | " << Figures(r)
-      << " |";
+      << (pass ? "" : " ✗") << " | " << latency << " | " << no_psi.verdict
+      << (no_psi.verdict == (want_compliant ? "True/Compliant" : "False/" + args.expect) ? ""
+                                                                                         : " ✗")
+      << " | " << fires(ws90) << " | " << fires(refaults) << " | " << fires(throttling) << " | "
+      << fires(oom) << " | " << (naive_alarm ? "alarm" : "quiet") << (naive_right ? "" : " ✗")
+      << " | " << Figures(r) << " |";
   std::cout << row.str() << "\n";
   if (!pass)
     std::cerr << args.scenario << ": expected " << args.expect << ", got " << status << "/"

@@ -4,6 +4,7 @@
 # namespace drops DROP_PERCENT of incoming packets at random (nftables numgen: this kernel
 # has no netem). Nothing leaves the two namespaces.
 TRUTH=NetworkDegraded
+OWN_NETNS=1
 NS_A=gt-scenario-tx NS_B=gt-scenario-rx PORT=5201 DROP_PERCENT=5
 CMD=(ip netns exec "$NS_A" "$WORKLOAD" client 198.18.0.2 "$PORT")
 requires() { require_netns; }
