@@ -85,6 +85,10 @@ Informers::Informers(kube::KubeClient& client, Clock& clock, Controller& control
     options.path = std::move(path);
     options.label_selector = std::move(selector);
     options.transform = std::move(trim);
+    options.on_error = [&log, what = options.path](const Error& error) {
+      log.Warn("list/watch failed; retrying with backoff",
+               {{"resource", what}, {"error", error.ToString()}});
+    };
     auto informer = std::make_unique<kube::Informer>(client, clock, options);
     informer->AddEventHandler(std::move(handler));
     informers_.push_back(std::move(informer));

@@ -175,6 +175,11 @@ int ControllerMain(int argc, char** argv) {
     election.identity = identity;
     election.on_started_leading = [&] { log.Info("became leader", {{"identity", identity}}); };
     election.on_stopped_leading = [&] { log.Info("stopped leading", {{"identity", identity}}); };
+    election.on_error = [&](const Error& error) {
+      log.Warn("lease read or write failed",
+               {{"lease", flags.leader_election_namespace + "/" + flags.leader_election_id},
+                {"error", error.ToString()}});
+    };
     election.on_new_leader = [&](const std::string& who) {
       log.Info("leader observed", {{"leader", who}});
     };
