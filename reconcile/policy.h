@@ -61,7 +61,7 @@ struct Policy {
 
   struct IoContention {
     bool enabled = true;
-    double psi_full = 0.15;
+    double psi_full = 0.25;  // I/O PSI full over the window (corpus: fsync loop 11-14%)
     Seconds window{300};
     std::optional<Seconds> recovery;
   } io_contention;

@@ -580,9 +580,9 @@ INSTANTIATE_TEST_SUITE_P(
                     "memory limit >= 2.6Gi"},
         MessageCase{"io", Healthy(),
                     [](CgroupReading& r, int, double dt) {
-                      r.io.pressure->full->total_us += static_cast<uint64_t>(dt * 0.2);
+                      r.io.pressure->full->total_us += static_cast<uint64_t>(dt * 0.3);
                     },
-                    "I/O PSI full 20% > 15% for 7m"},
+                    "I/O PSI full 30% > 25% for 7m"},
         MessageCase{"blocked", Healthy(),
                     [](CgroupReading& r, int i, double) {
                       if (i >= 25) r.blocked = {BlockedThread{77, 78, 42, "mysqld"}};

@@ -18,7 +18,7 @@ TEST(DefaultPolicy, MatchesTheDocumentedDefaults) {
   EXPECT_EQ(p.memory_saturated.window, seconds(300));
   EXPECT_DOUBLE_EQ(p.cpu_throttled.ratio, 0.25);
   EXPECT_EQ(p.cpu_throttled.window, seconds(300));
-  EXPECT_DOUBLE_EQ(p.io_contention.psi_full, 0.15);
+  EXPECT_DOUBLE_EQ(p.io_contention.psi_full, 0.25);
   EXPECT_EQ(p.io_contention.window, seconds(300));
   EXPECT_EQ(p.processes_blocked.window, seconds(120));
   EXPECT_DOUBLE_EQ(p.network_degraded.ratio, 0.01);
