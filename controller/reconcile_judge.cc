@@ -28,6 +28,12 @@ reconcile::Verdict ReconcileJudge::Evaluate(const WorkloadKey& key,
   return std::move(judgement.verdict);
 }
 
+size_t ReconcileJudge::instance_count() const {
+  size_t n = 0;
+  for (const auto& [key, state] : states_) n += state.instances.size();
+  return n;
+}
+
 void ReconcileJudge::Forget(const WorkloadKey& key) { states_.erase(key); }
 
 }  // namespace gt::controller

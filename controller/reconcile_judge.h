@@ -23,6 +23,9 @@ class ReconcileJudge final : public Judge {
                               MonotonicTime now) override;
   void Forget(const WorkloadKey& key) override;
 
+  // Containers and nodes tracked across all workloads (what the judge state costs).
+  size_t instance_count() const;
+
  private:
   reconcile::Policy policy_;
   Logger& log_;

@@ -352,6 +352,7 @@ void BM_SteadyStatePass(benchmark::State& state) {
     state.SetLabel("last rewrite: " + world.cluster.last_change);
   }
   state.counters["ingest_1000_agents_ms"] = passes ? 1000 * scrape_seconds / passes : 0;
+  state.counters["judge_instances"] = world.judge->instance_count();
   state.counters["rss_mib"] = RssMiB();
   malloc_trim(0);  // what of it is free memory glibc kept, not live data
   state.counters["rss_trimmed_mib"] = RssMiB();
