@@ -1,0 +1,200 @@
+#include "gate/manifests.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace gt::gate {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxDepth = 16;  // kustomizations nest; a cycle must not recurse forever
+
+struct Transform {
+  std::string namespace_name;  // empty: keep the object's
+  std::string prefix;
+  std::string suffix;
+};
+
+bool IsWorkloadKind(const std::string& kind) {
+  return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet";
+}
+
+std::string Scalar(const YAML::Node& node) {
+  return node && node.IsScalar() ? node.as<std::string>() : std::string();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kNotFound, "cannot read manifest", path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Objects of one YAML/JSON file, with List kinds flattened.
+Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
+  auto text = ReadFile(path);
+  if (!text) return text.error();
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(*text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(ErrorCode::kMalformed, e.msg, path.string(), e.mark.line + 1);
+  }
+  std::vector<YAML::Node> objects;
+  for (const YAML::Node& doc : docs) {
+    if (!doc || doc.IsNull()) continue;
+    if (!doc.IsMap())
+      return MakeError(ErrorCode::kMalformed, "document is not a mapping", path.string());
+    if (Scalar(doc["kind"]) == "List" || Scalar(doc["kind"]).ends_with("List")) {
+      const YAML::Node items = doc["items"];
+      if (items && items.IsSequence())
+        for (const YAML::Node& item : items) objects.push_back(item);
+      continue;
+    }
+    objects.push_back(doc);
+  }
+  for (const YAML::Node& obj : objects) {
+    if (!obj.IsMap()) continue;
+    const std::string kind = Scalar(obj["kind"]);
+    if (!IsWorkloadKind(kind) || Scalar(obj["apiVersion"]) != "apps/v1") continue;
+    const YAML::Node meta = obj["metadata"];
+    const std::string name = meta && meta.IsMap() ? Scalar(meta["name"]) : std::string();
+    if (name.empty())
+      return MakeError(ErrorCode::kMalformed, fmt::format("{} without metadata.name", kind),
+                       path.string());
+    out.push_back({kind, meta ? Scalar(meta["namespace"]) : std::string(), name});
+  }
+  return OkStatus();
+}
+
+std::optional<fs::path> KustomizationFile(const fs::path& dir) {
+  for (const char* name : {"kustomization.yaml", "kustomization.yml", "Kustomization"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir / name, ec)) return dir / name;
+  }
+  return std::nullopt;
+}
+
+bool IsManifestFile(const fs::path& p) {
+  const std::string ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+Status CollectKustomization(const fs::path& dir, int depth, std::vector<WorkloadKey>& out);
+
+Status CollectPath(const fs::path& path, int depth, std::vector<WorkloadKey>& out) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    if (KustomizationFile(path)) return CollectKustomization(path, depth + 1, out);
+    std::vector<fs::path> files;
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec) && IsManifestFile(it->path())) files.push_back(it->path());
+    }
+    if (ec) return MakeError(ErrorCode::kIo, ec.message(), path.string());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      Status s = CollectFile(f, out);
+      if (!s) return s;
+    }
+    return OkStatus();
+  }
+  if (!fs::exists(path, ec))
+    return MakeError(ErrorCode::kNotFound, "no such file or directory", path.string());
+  return CollectFile(path, out);
+}
+
+Status CollectKustomization(const fs::path& dir, int depth, std::vector<WorkloadKey>& out) {
+  if (depth > kMaxDepth)
+    return MakeError(ErrorCode::kInvalid, "kustomizations nested too deep (a cycle?)",
+                     dir.string());
+  const auto file = KustomizationFile(dir);
+  if (!file) return MakeError(ErrorCode::kNotFound, "no kustomization.yaml", dir.string());
+  auto text = ReadFile(*file);
+  if (!text) return text.error();
+  YAML::Node k;
+  try {
+    k = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(ErrorCode::kMalformed, e.msg, file->string(), e.mark.line + 1);
+  }
+  if (!k.IsMap())
+    return MakeError(ErrorCode::kMalformed, "kustomization is not a mapping", file->string());
+  Transform t{Scalar(k["namespace"]), Scalar(k["namePrefix"]), Scalar(k["nameSuffix"])};
+  std::vector<WorkloadKey> inner;
+  for (const char* field : {"resources", "bases"}) {
+    const YAML::Node list = k[field];
+    if (!list) continue;
+    if (!list.IsSequence())
+      return MakeError(ErrorCode::kMalformed, fmt::format("{} is not a list", field),
+                       file->string());
+    for (const YAML::Node& entry : list) {
+      const std::string ref = Scalar(entry);
+      if (ref.empty())
+        return MakeError(ErrorCode::kMalformed, fmt::format("empty entry in {}", field),
+                         file->string());
+      if (ref.find("://") != std::string::npos || ref.starts_with("github.com/"))
+        return MakeError(ErrorCode::kInvalid,
+                         fmt::format("remote resource \"{}\" is not supported; render it with "
+                                     "`kubectl kustomize` and pass --manifests",
+                                     ref),
+                         file->string());
+      Status s = CollectPath(dir / ref, depth, inner);
+      if (!s) return s;
+    }
+  }
+  for (WorkloadKey& w : inner) {
+    if (!t.namespace_name.empty()) w.namespace_name = t.namespace_name;
+    w.name = t.prefix + w.name + t.suffix;
+    out.push_back(std::move(w));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<WorkloadKey>> Finish(std::vector<WorkloadKey> keys,
+                                        const std::string& default_namespace,
+                                        const std::string& origin) {
+  for (WorkloadKey& k : keys)
+    if (k.namespace_name.empty()) k.namespace_name = default_namespace;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.empty())
+    return MakeError(ErrorCode::kInvalid, "no apps/v1 Deployment, StatefulSet or DaemonSet found",
+                     origin);
+  return keys;
+}
+
+}  // namespace
+
+Result<std::vector<WorkloadKey>> WorkloadsFromManifests(const std::string& path,
+                                                        const std::string& default_namespace) {
+  std::vector<WorkloadKey> keys;
+  try {
+    Status s = CollectPath(path, 0, keys);
+    if (!s) return s.error();
+  } catch (const std::exception& e) {  // yaml-cpp conversions, filesystem
+    return MakeError(ErrorCode::kMalformed, e.what(), path);
+  }
+  return Finish(std::move(keys), default_namespace, path);
+}
+
+Result<std::vector<WorkloadKey>> WorkloadsFromKustomization(const std::string& dir,
+                                                            const std::string& default_namespace) {
+  std::vector<WorkloadKey> keys;
+  try {
+    Status s = CollectKustomization(dir, 0, keys);
+    if (!s) return s.error();
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kMalformed, e.what(), dir);
+  }
+  return Finish(std::move(keys), default_namespace, dir);
+}
+
+}  // namespace gt::gate

@@ -1,0 +1,63 @@
+// What `gate` reads off one workload and how it decides: pure logic over small types, no
+// Kubernetes client and no JSON (kube_view.h converts API objects in one place).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/reading.h"
+
+namespace gt::gate {
+
+enum class ConditionStatus { kTrue, kFalse, kUnknown };
+const char* StatusName(ConditionStatus s);
+std::optional<ConditionStatus> ParseStatus(const std::string& text);
+
+struct WorkloadKey {
+  std::string kind;  // Deployment, StatefulSet, DaemonSet
+  std::string namespace_name;
+  std::string name;
+  auto operator<=>(const WorkloadKey&) const = default;
+  std::string ToString() const;  // Deployment/ns/name
+};
+
+// `groundtruth.dev/runtime-compliant: "<status>/<reason>/<generation>"` (DESIGN.md).
+struct AnnotationMirror {
+  ConditionStatus status = ConditionStatus::kUnknown;
+  std::string reason;
+  int64_t generation = 0;
+};
+inline constexpr const char* kMirrorAnnotation = "groundtruth.dev/runtime-compliant";
+std::optional<AnnotationMirror> ParseMirror(const std::string& text);
+
+struct ConditionView {
+  ConditionStatus status = ConditionStatus::kUnknown;
+  std::string reason;
+  std::string message;
+  std::optional<std::chrono::system_clock::time_point> last_transition;
+};
+
+// The workload as the API server last showed it.
+struct Observed {
+  bool exists = false;
+  int64_t generation = 0;  // metadata.generation
+  std::optional<AnnotationMirror> mirror;
+  std::optional<ConditionView> condition;  // RuntimeCompliant, when present
+};
+
+// The verdict the gate may act on. Fresh: the mirror speaks about the current generation
+// and the condition, when present, agrees with it. A stale verdict never passes or fails.
+struct Verdict {
+  ConditionStatus status = ConditionStatus::kUnknown;  // as written (mirror, else condition)
+  std::string reason;
+  std::string message;
+  bool fresh = false;
+  std::string stale_why;  // why not fresh, for people
+};
+Verdict ReadVerdict(const Observed& observed);
+
+}  // namespace gt::gate
