@@ -10,7 +10,7 @@ DEB_PACKAGES := cmake ninja-build g++ clang clang-format libclang-rt-14-dev \
   libboost-dev libboost-system-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev \
   iproute2 nftables procps util-linux openssl
 
-.PHONY: all deps build build-asan test test-unit test-asan test-fuzz test-e2e demo bench fmt lint clean
+.PHONY: all deps build build-asan test test-unit test-asan test-fuzz test-health test-e2e demo bench fmt lint clean
 
 all: build
 
@@ -35,17 +35,21 @@ build-asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 # Every suite: unit + real-cgroup (plain and sanitized), fuzzers briefly, end-to-end.
-test: test-unit test-asan test-fuzz test-e2e
+test: test-unit test-asan test-fuzz test-health test-e2e
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j$(JOBS) -LE fuzz
+	  ctest --output-on-failure -j$(JOBS) -LE 'fuzz|scenarios'
 
 test-fuzz: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -L fuzz
+
+# Argo CD's own Lua VM and built-in health, Flux's own CEL against kstatus (Go).
+test-health:
+	tests/health/run.sh
 
 test-e2e: build
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(BUILD); else echo "test-e2e: no end-to-end suite yet"; fi
