@@ -22,7 +22,7 @@ constexpr Subcommand kSubcommands[] = {
     // One line per part, e.g.:
     {"agent", "node agent: sample cgroups, serve them over mutual TLS", gt::AgentMain},
     {"controller", "write RuntimeCompliant on GitOps-managed workloads", gt::ControllerMain},
-    //   {"gate", "CI gate: wait for a fresh verdict on a workload", gt::GateMain},
+    {"gate", "CI gate: wait for fresh verdicts held True for a soak", gt::GateMain},
     {"certs", "create the TLS material for agent and controller", gt::CertsMain},
 };
 
