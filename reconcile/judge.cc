@@ -18,6 +18,11 @@ using std::chrono::nanoseconds;
 // pages for the page cache accounting these counters come from.
 constexpr double kPageBytes = 4096;
 
+// A thrashing message mentions CPU starvation from this CPU PSI some share on: reclaim that
+// waits for a CPU counts as memory stall too (docs/rules.md, "CPU starvation inflates memory
+// stall"). Context for the reader, not a rule threshold.
+constexpr double kCpuStarvedNote = 0.25;
+
 using CStep = Step<CgroupReading>;
 using NStep = Step<NodeReading>;
 
@@ -290,6 +295,11 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   auto psi = [](const CStep& x) {
     return PsiShare(x.prev->cpu.pressure, x.cur->cpu.pressure, false, x.micros());
   };
+  auto throttled_time = [](const CStep& x) -> std::optional<Ratio> {
+    std::optional<uint64_t> t = Rise(x.prev->cpu.throttled_us, x.cur->cpu.throttled_us);
+    if (!t) return std::nullopt;
+    return Ratio{static_cast<double>(*t), x.micros()};
+  };
   std::optional<Ratio> now = throttled(s);
   if (now) {
     k.hot = now->value() > p.ratio;
@@ -301,6 +311,12 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
   if (!share || share->value() <= p.ratio) return k;
+  // Throttled periods alone are the mixin's noisy alert: a burst throttled for 2 ms of a
+  // 100 ms period counts as much as a period lost whole. The throttling must cost wall time,
+  // and the container must either use its quota or stall on CPU well past what node
+  // contention alone causes (a never-throttled container on a saturated node: 24-29%).
+  std::optional<Ratio> held = Sum(in.steps, from, s.end, throttled_time);
+  if (!held || held->value() < p.throttled_time) return k;
   std::optional<Ratio> stall = Sum(in.steps, from, s.end, psi);
   std::optional<Ratio> used = Sum(in.steps, from, s.end, usage);
   const bool qualified =
@@ -647,7 +663,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
       d = e.signal + " " + FormatPercent(x) + Past(x, threshold) + FormatPercent(threshold) + held;
       // A task waiting for CPU inside reclaim counts as stalled on memory too: say so when
       // the container was CPU-starved at the same time.
-      if (std::optional<double> cpu = figure("cpu some"); cpu && *cpu >= p.cpu_throttled.psi_some) {
+      if (std::optional<double> cpu = figure("cpu some"); cpu && *cpu >= kCpuStarvedNote) {
         d += " while CPU PSI some was " + FormatPercent(*cpu);
       }
     }

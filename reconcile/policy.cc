@@ -81,6 +81,7 @@ const std::array kParameters = {
   Parameter{"cpu-throttled.enabled", Switch{[](Policy& p) -> bool& { return p.cpu_throttled.enabled; }}},
   Parameter{"cpu-throttled.ratio", Ratio{[](Policy& p) -> double& { return p.cpu_throttled.ratio; }}},
   Parameter{"cpu-throttled.window", Window{[](Policy& p) -> Seconds& { return p.cpu_throttled.window; }}},
+  Parameter{"cpu-throttled.throttled-time", Ratio{[](Policy& p) -> double& { return p.cpu_throttled.throttled_time; }}},
   Parameter{"cpu-throttled.psi-some", Ratio{[](Policy& p) -> double& { return p.cpu_throttled.psi_some; }}},
   Parameter{"cpu-throttled.usage-ratio", Ratio{[](Policy& p) -> double& { return p.cpu_throttled.usage_ratio; }}},
   Parameter{"cpu-throttled.recovery", Recovery{[](Policy& p) -> std::optional<Seconds>& { return p.cpu_throttled.recovery; }}},

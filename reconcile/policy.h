@@ -54,8 +54,10 @@ struct Policy {
     bool enabled = true;
     double ratio = 0.25;  // throttled CFS periods / all periods, strictly above
     Seconds window{300};
-    double psi_some = 0.25;     // qualifies the throttling: CPU PSI some over the window...
-    double usage_ratio = 0.80;  // ...or usage / quota over the window
+    // The throttling must cost time: Δ throttled_usec / Δt over the window at least this...
+    double throttled_time = 0.10;
+    double usage_ratio = 0.70;  // ...and usage / quota over the window at least this...
+    double psi_some = 0.50;     // ...or CPU PSI some over the window at least this
     std::optional<Seconds> recovery;
   } cpu_throttled;
 

@@ -272,6 +272,7 @@ TEST(Judge, SeveralViolationsPickTheMostSevereAndListTheOthers) {
   auto s = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int i, double dt_us) {
     r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
     r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.5);
     r.io.pressure->full->total_us += static_cast<uint64_t>(dt_us * 0.3);
     if (i == 35) r.memory.events_oom_kill += 1;
   });
@@ -289,6 +290,7 @@ TEST(Judge, SeverityDecidesAcrossContainersToo) {
   auto cpu = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int, double dt_us) {
     r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
     r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.5);
   });
   auto mem = Series(ThrashingReading(), 36, kEvery, MemoryStall(0.34));
   for (auto order : {0, 1}) {
@@ -363,6 +365,7 @@ TEST(Judge, NodeOvercommitIsTheLeastSevere) {
   auto s = Series(Healthy(), 40, kEvery, [](CgroupReading& r, int, double dt_us) {
     r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
     r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.5);
   });
   WorkloadObservation w = Workload({Container(s)});
   w.nodes["node-3"] = Overcommitted(40);
@@ -469,6 +472,7 @@ TEST(Judge, CpuCountersResetByARestartAreNotThrottling) {
     }
     r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.85);
     r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000 * 0.5);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.5);
   });
   std::vector<Verdict> v = JudgeEach(Workload({Container(s)}), At(600));
   EXPECT_NE(v[39].reason, reason::kCPUThrottled);  // window (90 s, 390 s] holds the reset

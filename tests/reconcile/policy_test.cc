@@ -18,6 +18,9 @@ TEST(DefaultPolicy, MatchesTheDocumentedDefaults) {
   EXPECT_EQ(p.memory_saturated.window, seconds(300));
   EXPECT_DOUBLE_EQ(p.cpu_throttled.ratio, 0.25);
   EXPECT_EQ(p.cpu_throttled.window, seconds(300));
+  EXPECT_DOUBLE_EQ(p.cpu_throttled.throttled_time, 0.10);
+  EXPECT_DOUBLE_EQ(p.cpu_throttled.usage_ratio, 0.70);
+  EXPECT_DOUBLE_EQ(p.cpu_throttled.psi_some, 0.50);
   EXPECT_DOUBLE_EQ(p.io_contention.psi_full, 0.25);
   EXPECT_EQ(p.io_contention.window, seconds(300));
   EXPECT_EQ(p.processes_blocked.window, seconds(120));
