@@ -254,7 +254,26 @@ class TaskScanner {
   bool dirty_ = true;
 };
 
-// Network counters of the cgroup's namespace, read through one of its processes.
+// The target of /proc/<pid>/ns/net ("net:[4026531840]"); empty when it cannot be read.
+std::string NetNamespaceOf(const std::string& proc, const std::string& pid) {
+  const std::string path = proc + "/" + pid + "/" + files::kNetNamespace;
+  std::array<char, 64> target{};
+  const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+  if (n <= 0 || static_cast<size_t>(n) >= target.size()) return "";
+  return std::string(target.data(), static_cast<size_t>(n));
+}
+
+// The host's network namespace: PID 1's. Where PID 1's link cannot be read (a sandboxing
+// init that is not dumpable: EACCES even for root), kthreadd's (PID 2), since kernel threads
+// live in the initial namespaces.
+std::string HostNetNamespace(const std::string& proc) {
+  std::string init = NetNamespaceOf(proc, "1");
+  return init.empty() ? NetNamespaceOf(proc, "2") : init;
+}
+
+// Network counters of the cgroup's namespace, read through one of its processes. A process
+// in the host's namespace (that of PID 1, e.g. a hostNetwork pod) would report the whole
+// node's TCP traffic as the workload's: its counters are left out (net stays empty).
 class NetScanner {
  public:
   std::optional<NetReading> Read(const std::string& proc, const std::vector<int32_t>& pids) {
@@ -269,6 +288,7 @@ class NetScanner {
       }
       if (pid_ == 0) return std::nullopt;
     }
+    if (host_network_) return std::nullopt;
     auto snmp_text = PreadAll(snmp_.get(), snmp_path_, "");
     if (!snmp_text) return Cleared();
     auto snmp = ParseNetSnmp(*snmp_text, snmp_path_);
@@ -287,7 +307,7 @@ class NetScanner {
   }
 
   void AppendPaths(std::vector<std::string>& out) const {
-    if (pid_ != 0) {
+    if (pid_ != 0 && !host_network_) {
       out.push_back(snmp_path_);
       out.push_back(dev_path_);
     }
@@ -295,6 +315,7 @@ class NetScanner {
 
   void Clear() {
     pid_ = 0;
+    host_network_ = false;
     snmp_.Reset();
     dev_.Reset();
   }
@@ -306,6 +327,14 @@ class NetScanner {
   }
 
   bool OpenFor(const std::string& proc, int32_t pid) {
+    // Decided once per process: a container runtime moves the workload into the pod's
+    // namespace before exec, so it is the same on every later sample.
+    const std::string own = NetNamespaceOf(proc, std::to_string(pid));
+    if (!own.empty() && own == HostNetNamespace(proc)) {
+      pid_ = pid;
+      host_network_ = true;
+      return true;
+    }
     std::string snmp_path = ProcPath(proc, pid, files::kNetSnmp);
     std::string dev_path = ProcPath(proc, pid, files::kNetDev);
     Fd snmp(::open(snmp_path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -320,6 +349,7 @@ class NetScanner {
   }
 
   int32_t pid_ = 0;
+  bool host_network_ = false;
   Fd snmp_, dev_;
   std::string snmp_path_, dev_path_;
 };

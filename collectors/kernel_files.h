@@ -63,5 +63,8 @@ inline constexpr char kPressureCpu[] = "pressure/cpu";
 inline constexpr char kPressureIo[] = "pressure/io";
 inline constexpr char kNetSnmp[] = "net/snmp";
 inline constexpr char kNetDev[] = "net/dev";
+// A symlink whose target names the namespace, e.g. "net:[4026531840]"; equal targets are the
+// same namespace (namespaces(7)).
+inline constexpr char kNetNamespace[] = "ns/net";
 
 }  // namespace gt::collectors::files

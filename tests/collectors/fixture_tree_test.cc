@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "collectors/cgroup_reader.h"
@@ -209,6 +210,23 @@ TEST_P(FixtureHostTest, BestEffortHasNoLimits) {
   EXPECT_EQ(r->process_count, 0u);
   EXPECT_TRUE(r->blocked.empty());
   EXPECT_FALSE(r->net.has_value());  // no process to enter the namespace through
+}
+
+// A process in PID 1's network namespace (hostNetwork) would report the node's TCP counters:
+// they are left out. The committed fixture's process has a namespace of its own (read above).
+TEST_P(FixtureHostTest, HostNetworkNamespaceIsNotRead) {
+  testing::TempTree tree;
+  tree.CopyFrom(std::string(GT_FIXTURES_DIR) + "/" + GetParam().name);
+  const HostPaths host{tree.root() + "/proc", tree.root() + "/cgroup"};
+  std::filesystem::remove(tree.Path("proc/4242/ns/net"));
+  std::filesystem::create_symlink("net:[4026531840]", tree.Path("proc/4242/ns/net"));
+  const std::string rel = BurstableContainer();  // the same relative path in the copy
+  auto reader = CgroupReader::Open(host, GetParam().layout, rel);
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  auto r = (*reader)->Read(seconds(1));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->process_count, 1u);
+  EXPECT_FALSE(r->net.has_value());
 }
 
 // cgroup v2 memory.events is hierarchical, memory.events.local is not: a kill in a container

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -114,8 +115,44 @@ TEST_F(RealCgroupTest, MemoryOfAProcessAllocating32MiB) {
     EXPECT_TRUE(r->cpu.pressure.has_value());
     EXPECT_TRUE(r->io.pressure.has_value());
   }
-  ASSERT_TRUE(r->net.has_value());  // the host network namespace, through the child
+  // The child shares the host's network namespace: the node's TCP counters are not its own.
+  EXPECT_FALSE(r->net.has_value());
   EXPECT_TRUE(r->blocked.empty());
+}
+
+// A pod has a network namespace of its own; a hostNetwork pod (or a process of the host)
+// shares PID 1's, whose counters are the whole node's. Only the former is read.
+TEST_F(RealCgroupTest, NetworkCountersOnlyFromANamespaceOfItsOwn) {
+  ASSERT_TRUE(sandbox_->Make("own"));
+  ASSERT_TRUE(sandbox_->Make("host"));
+  pid_t own = SpawnReady("own", [](int ready) {
+    if (::unshare(CLONE_NEWNET) != 0) ::_exit(2);
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(own, 0);
+  pid_t host = SpawnReady("host", [](int ready) {
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(host, 0);
+  auto own_reader = OpenReader("own");
+  auto host_reader = OpenReader("host");
+  ASSERT_TRUE(own_reader && host_reader);
+  auto o = own_reader->Read(Now());
+  auto h = host_reader->Read(Now());
+  ASSERT_TRUE(o) << o.error().ToString();
+  ASSERT_TRUE(h) << h.error().ToString();
+  ASSERT_TRUE(o->net.has_value());
+  EXPECT_EQ(o->net->tcp_out_segs, 0u);  // a fresh namespace has sent nothing
+  EXPECT_FALSE(h->net.has_value());
+  // Twice: the decision is kept for the same process.
+  auto h2 = host_reader->Read(Now());
+  ASSERT_TRUE(h2);
+  EXPECT_FALSE(h2->net.has_value());
+  for (const std::string& path : host_reader->OpenFilePaths()) {
+    EXPECT_EQ(path.find("/net/"), std::string::npos) << path;
+  }
 }
 
 // The incident groundtruth exists for, in small: anonymous memory plus a file re-read in a
