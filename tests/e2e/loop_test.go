@@ -98,7 +98,7 @@ func TestLoop(t *testing.T) {
 		// caches fill: refusals then are the control plane's, not the RBAC's.
 		for _, p := range controllers {
 			var refused []string
-			for _, line := range p.logLines("403") {
+			for _, line := range p.logLines("Forbidden") {
 				if !apiRestart.covers(line) {
 					refused = append(refused, line)
 				}
