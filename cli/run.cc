@@ -226,6 +226,18 @@ int RunMain(int argc, char** argv) {
       return Fail("run", "--workload-log " + workload_log + ": " + std::strerror(errno));
     }
   }
+  // The cgroup is new and empty: read it once before the workload starts, so a counter
+  // that rises before the first sample (an OOM kill at start-up) is still a rise.
+  SystemClock clock;
+  Result<std::unique_ptr<collectors::CgroupReader>> reader =
+      collectors::CgroupReader::Open(paths, *layout, (*sandbox)->relative_path());
+  if (!reader) {
+    if (output[0] >= 0) ::close(output[0]);
+    if (output[1] >= 0) ::close(output[1]);
+    return Fail("run", "cannot read the run's cgroup: " + reader.error().ToString());
+  }
+  std::optional<CgroupReading> baseline;
+  if (Result<CgroupReading> r = (*reader)->Read(clock.Monotonic()); r) baseline = std::move(*r);
   Result<pid_t> child = (*sandbox)->Start(command, output[1]);
   ::close(output[1]);
   if (!child) {
@@ -234,12 +246,6 @@ int RunMain(int argc, char** argv) {
   }
 
   cli::LiveLine live(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
-  Result<std::unique_ptr<collectors::CgroupReader>> reader =
-      collectors::CgroupReader::Open(paths, *layout, (*sandbox)->relative_path());
-  if (!reader) {
-    if (output[0] >= 0) ::close(output[0]);
-    return Fail("run", "cannot read the run's cgroup: " + reader.error().ToString());
-  }
   Result<std::unique_ptr<collectors::NodeReader>> node = collectors::NodeReader::Open(paths);
 
   cli::SessionConfig config;
@@ -247,6 +253,7 @@ int RunMain(int argc, char** argv) {
   config.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
   config.interval = *interval;
   config.declared = declared;
+  config.baseline = std::move(baseline);
   config.container = workload->container;
   config.node = Hostname();
   cli::SessionHooks hooks;
@@ -272,7 +279,6 @@ int RunMain(int argc, char** argv) {
     };
   }
 
-  SystemClock clock;
   Result<cli::SessionResult> session =
       cli::Observe(config, **reader, node ? node->get() : nullptr, clock, **signals, live, hooks);
   const std::optional<int> exit_status = box->PollExit();

@@ -118,6 +118,7 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
   SessionResult result;
   result.last_transition = clock.Wall();
   std::optional<reconcile::ConditionStatus> last_status;
+  if (config.baseline) readings.push_back(*config.baseline);
 
   // One sample: cgroup, node, incremental verdict, live line. False when the cgroup is gone.
   auto sample = [&]() -> Result<bool> {

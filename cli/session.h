@@ -38,6 +38,9 @@ struct SessionConfig {
   std::string container;
   std::string pod;
   std::string node;
+  // A reading taken before the workload started (`run`'s new cgroup), so that counters
+  // rising before the first sample count as rises. Empty for `check`.
+  std::optional<CgroupReading> baseline;
 };
 
 enum class SessionEnd {
