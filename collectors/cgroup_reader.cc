@@ -488,7 +488,19 @@ class CgroupReaderImpl final : public CgroupReader {
     bool have_local_oom_kill = false;
     for (const OpenedFile& file : files_) {
       const std::string& dir = dirs_[Index(file.spec->dir)].path;
-      auto text = PreadAll(file.fd.get(), dir, file.spec->name);
+      // cgroup v1 serves cgroup.procs and tasks from a pid list cached for the open file
+      // (kernel/cgroup/cgroup-v1.c, cgroup_pidlist_start): a kept descriptor goes on
+      // returning the processes of an earlier read. Those two are re-opened each time.
+      int fd = file.fd.get();
+      Fd fresh;
+      if (IsV1PidList(*file.spec)) {
+        auto reopened =
+            OpenFileAt(dirs_[Index(file.spec->dir)].fd.get(), file.spec->name, dir, false);
+        if (!reopened) return Gone(reopened.error());
+        fresh = std::move(*reopened);
+        fd = fresh.get();
+      }
+      auto text = PreadAll(fd, dir, file.spec->name);
       if (!text) {
         if (text.error().code == ErrorCode::kIo && IsPsi(file.spec->slot)) continue;
         return text.error();
@@ -504,6 +516,11 @@ class CgroupReaderImpl final : public CgroupReader {
     }
     if (options_.network) out.net = net_.Read(paths_.proc, pids_);
     return out;
+  }
+
+  static bool IsV1PidList(const FileSpec& spec) {
+    return (spec.slot == Slot::kProcs || spec.slot == Slot::kThreads) && spec.dir != DirKind::kV2 &&
+           spec.dir != DirKind::kUnified;
   }
 
   static bool IsPsi(Slot slot) {

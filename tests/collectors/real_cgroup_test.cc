@@ -310,6 +310,25 @@ TEST_F(RealCgroupTest, ThreadInStateD) {
   EXPECT_EQ(r->process_count, 2u);  // the process and its vfork child
 }
 
+// A reader opened on an empty cgroup (a container about to start) must see processes that
+// join later: cgroup v1 caches cgroup.procs per open file, so a kept descriptor would not.
+TEST_F(RealCgroupTest, SeesProcessesThatJoinAfterOpen) {
+  ASSERT_TRUE(sandbox_->Make("later"));
+  auto reader = OpenReader("later");
+  ASSERT_TRUE(reader);
+  auto empty = reader->Read(Now());
+  ASSERT_TRUE(empty) << empty.error().ToString();
+  EXPECT_EQ(empty->process_count, 0u);
+  pid_t pid = SpawnReady("later", [](int ready) {
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(pid, 0);
+  auto joined = reader->Read(Now());
+  ASSERT_TRUE(joined) << joined.error().ToString();
+  EXPECT_EQ(joined->process_count, 1u);
+}
+
 TEST_F(RealCgroupTest, GoneAfterRmdir) {
   ASSERT_TRUE(sandbox_->Make("short"));
   pid_t pid = SpawnReady("short", [](int ready) {
