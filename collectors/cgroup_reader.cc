@@ -120,6 +120,12 @@ constexpr FileSpec kV1Files[] = {
     {DirKind::kPids, files::kPidsMax, Slot::kPidsMax},
     {DirKind::kPids, files::kPidsEvents, Slot::kPidsEvents},
 };
+// On a hybrid host the process lists come from the unified directory when the container
+// has one: v2 lists restart at offset 0 on a kept descriptor, v1 lists need a re-open.
+constexpr FileSpec kHybridListFiles[] = {
+    {DirKind::kUnified, files::kCgroupProcs, Slot::kProcs},
+    {DirKind::kUnified, files::kV2Threads, Slot::kThreads},
+};
 constexpr FileSpec kHybridFiles[] = {
     {DirKind::kUnified, files::kMemoryPressure, Slot::kMemPressure},
     {DirKind::kUnified, files::kCpuPressure, Slot::kCpuPressure},
@@ -390,6 +396,12 @@ class CgroupReaderImpl final : public CgroupReader {
                         /*required=*/false);
           !st) {
         return st;
+      }
+      if (dirs_[Index(DirKind::kUnified)].fd.valid()) {
+        std::erase_if(files_, [](const OpenedFile& f) { return IsV1PidList(*f.spec); });
+        for (const FileSpec& spec : kHybridListFiles) {
+          if (auto st = OpenFile(spec); !st) return st;
+        }
       }
       for (const FileSpec& spec : kHybridFiles) {
         if (auto st = OpenFile(spec); !st) return st;
