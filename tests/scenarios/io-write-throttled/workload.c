@@ -15,7 +15,7 @@ static dev_t whole_disk(dev_t dev) {
   if (access(path, F_OK) != 0) return dev;
   snprintf(path, sizeof path, "/sys/dev/block/%u:%u/../dev", major(dev), minor(dev));
   FILE* f = fopen(path, "r");
-  unsigned ma, mi;
+  unsigned ma = 0, mi = 0;
   if (f == NULL || fgets(buf, sizeof buf, f) == NULL || sscanf(buf, "%u:%u", &ma, &mi) != 2)
     die(path);
   fclose(f);
