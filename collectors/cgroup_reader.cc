@@ -287,6 +287,11 @@ class NetScanner {
       Clear();
       return std::nullopt;
     }
+    // A process found in the host's namespace is looked at again on every read: a launcher
+    // such as `ip netns exec` or a runtime shim starts in the host's namespace and enters
+    // the pod's just before exec, under the same pid. Decided once, a sample taken in that
+    // instant would leave the container without network readings for its whole life.
+    if (host_network_ && NetNamespaceOf(proc, std::to_string(pid_)) != host_namespace_) Clear();
     if (pid_ == 0 || !std::binary_search(pids.begin(), pids.end(), pid_)) {
       Clear();
       for (int32_t pid : pids) {
@@ -333,12 +338,11 @@ class NetScanner {
   }
 
   bool OpenFor(const std::string& proc, int32_t pid) {
-    // Decided once per process: a container runtime moves the workload into the pod's
-    // namespace before exec, so it is the same on every later sample.
     const std::string own = NetNamespaceOf(proc, std::to_string(pid));
     if (!own.empty() && own == HostNetNamespace(proc)) {
       pid_ = pid;
       host_network_ = true;
+      host_namespace_ = own;
       return true;
     }
     std::string snmp_path = ProcPath(proc, pid, files::kNetSnmp);
@@ -356,6 +360,7 @@ class NetScanner {
 
   int32_t pid_ = 0;
   bool host_network_ = false;
+  std::string host_namespace_;
   Fd snmp_, dev_;
   std::string snmp_path_, dev_path_;
 };

@@ -229,6 +229,29 @@ TEST_P(FixtureHostTest, HostNetworkNamespaceIsNotRead) {
   EXPECT_FALSE(r->net.has_value());
 }
 
+// `ip netns exec` and runtime shims start in the host's namespace and enter the pod's before
+// exec, under the same pid: a sample taken before the switch must not decide for good.
+TEST_P(FixtureHostTest, ProcessThatLeavesTheHostNamespaceIsReadAfterwards) {
+  testing::TempTree tree;
+  tree.CopyFrom(std::string(GT_FIXTURES_DIR) + "/" + GetParam().name);
+  const HostPaths host{tree.root() + "/proc", tree.root() + "/cgroup"};
+  const std::string link = tree.Path("proc/4242/ns/net");
+  const std::filesystem::path own_namespace = std::filesystem::read_symlink(link);
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(std::filesystem::read_symlink(tree.Path("proc/1/ns/net")), link);
+  auto reader = CgroupReader::Open(host, GetParam().layout, BurstableContainer());
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  auto before = (*reader)->Read(seconds(1));
+  ASSERT_TRUE(before) << before.error().ToString();
+  EXPECT_FALSE(before->net.has_value());
+
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(own_namespace, link);
+  auto after = (*reader)->Read(seconds(2));
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_TRUE(after->net.has_value());
+}
+
 // cgroup v2 memory.events is hierarchical, memory.events.local is not: a kill in a container
 // shows in its pod's memory.events too, and must be counted once, at the container.
 TEST(OomKill, CountedAtContainerNotPod) {
