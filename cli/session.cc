@@ -161,7 +161,10 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
     return MakeError(ErrorCode::kGone, "the cgroup vanished before it could be read",
                      cgroup.relative_path());
   }
-  const MonotonicTime start = readings.front().time;
+  // The window counts from the first reading of the running workload, not from the
+  // baseline: per-process readings (the network namespace's counters) cannot exist before
+  // the workload does, and a rule whose window is the whole run needs them all along it.
+  const MonotonicTime start = readings.back().time;
   const MonotonicTime deadline = start + config.window;
   MonotonicTime next = start + config.interval;
 

@@ -89,7 +89,7 @@ run_one() {
   local dir=$1 name
   name=$(basename "$dir")
   (
-    TRUTH='' CMD=() RUN_ARGS=()
+    TRUTH='' CMD=() RUN_ARGS=() RUN_PREFIX=()
     WORKLOAD=$build/tests/scenarios/$name/workload
     requires() { :; }
     setup() { :; }
@@ -107,7 +107,7 @@ run_one() {
     netns=(unshare --net --)
     [ "${OWN_NETNS:-0}" = 1 ] && netns=()
     echo "RUN  $name (truth: $TRUTH, window ${window}s)" >&2
-    "$groundtruth" run --manifest "$dir/manifest.yaml" --window "${window}s" --interval 1s \
+    "${RUN_PREFIX[@]}" "$groundtruth" run --manifest "$dir/manifest.yaml" --window "${window}s" --interval 1s \
       --output json --record "$out/$name.record.jsonl" --workload-log "$out/$name.log" \
       "${RUN_ARGS[@]}" -- "${netns[@]}" "${CMD[@]}" >"$out/$name.json" 2>"$out/$name.err"
     teardown

@@ -6,7 +6,11 @@
 TRUTH=NetworkDegraded
 OWN_NETNS=1
 NS_A=gt-scenario-tx NS_B=gt-scenario-rx PORT=5201 DROP_PERCENT=5
-CMD=(ip netns exec "$NS_A" "$WORKLOAD" client 198.18.0.2 "$PORT")
+# groundtruth itself runs in the sender's namespace, so the workload is born there, as a
+# pod's container is born in the namespace its pause container holds. Under
+# `run -- ip netns exec`, the first reading could catch `ip` before it entered the namespace.
+RUN_PREFIX=(nsenter --net="/run/netns/$NS_A")  # not ip netns exec: it remounts /sys, hiding the cgroup mounts
+CMD=("$WORKLOAD" client 198.18.0.2 "$PORT")
 requires() { require_netns; }
 setup() {
   teardown 2>/dev/null
