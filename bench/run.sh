@@ -27,6 +27,15 @@ if [ "${GT_BENCH_SCENARIOS:-1}" != 0 ] && [ -x "$build/tests/scenarios/gt_scenar
   echo "== verdict-quality scenarios (--long)"
   "$(dirname "$0")/../tests/scenarios/run.sh" "$build" --long || status=1
 fi
+# Detection latency end to end under the shipped defaults (real kube-apiserver, real agent;
+# ~5 minutes; GT_BENCH_E2E=0 skips it).
+if [ "${GT_BENCH_E2E:-1}" != 0 ]; then
+  echo "== detection latency, shipped defaults (tests/e2e TestDetectionLatencyShippedDefaults)"
+  GT_E2E_LATENCY=1 GT_E2E_LATENCY_OUT="$build/detection-latency.txt" \
+    "$(dirname "$0")/../tests/e2e/run.sh" "$build" -run TestDetectionLatencyShippedDefaults >"$build/detection-latency.log" 2>&1 ||
+    { status=1; tail -30 "$build/detection-latency.log"; }
+  cat "$build/detection-latency.txt" 2>/dev/null
+fi
 if [ "$found" = 0 ]; then
   echo "bench: no benchmark binaries in $dir" >&2
   exit 3

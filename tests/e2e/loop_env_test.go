@@ -65,6 +65,7 @@ type loopEnv struct {
 	dir        string
 	kubeconfig string // the controller's: manifests/base's RBAC only
 	policy     string
+	timing     loopTiming
 	agentCA    *harness.CA
 	agentCert  harness.KeyPair // agents' serving+client certificate from agentCA
 	ctlCert    harness.KeyPair // the controller's client certificate from agentCA
@@ -74,11 +75,24 @@ type loopEnv struct {
 	ctlSeq     atomic.Int32
 }
 
+// loopTiming is what the loop runs on: the policy file's text and the agent's
+// and controller's periods.
+type loopTiming struct {
+	policy             string
+	agentInterval      string
+	controllerInterval string
+}
+
+// suiteTiming is the pass/fail suite's: short windows and periods.
+var suiteTiming = loopTiming{policy: loopPolicy, agentInterval: "1s", controllerInterval: "2s"}
+
 // startLoop brings up the cluster with three nodes: node-1 and node-2 run the
 // real agent, node-3 a stand-in.
-func startLoop(t *testing.T) *loopEnv {
+func startLoop(t *testing.T) *loopEnv { return startLoopWith(t, suiteTiming) }
+
+func startLoopWith(t *testing.T, timing loopTiming) *loopEnv {
 	c := harness.Start(t)
-	e := &loopEnv{t: t, c: c, gt: harness.GroundtruthBinary(t), dir: c.Dir, nodes: map[string]*harness.FakeKubelet{}}
+	e := &loopEnv{t: t, c: c, gt: harness.GroundtruthBinary(t), dir: c.Dir, nodes: map[string]*harness.FakeKubelet{}, timing: timing}
 	e.examples = filepath.Join(os.Getenv("GT_BUILD_DIR"), "examples")
 	if _, err := os.Stat(filepath.Join(e.examples, "thrash")); err != nil {
 		t.Skipf("e2e: example workloads not built in %s (GT_BUILD_DIR)", e.examples)
@@ -104,7 +118,7 @@ func startLoop(t *testing.T) *loopEnv {
 		t.Fatal(err)
 	}
 	e.policy = filepath.Join(e.dir, "policy.yaml")
-	if err := os.WriteFile(e.policy, []byte(loopPolicy), 0o644); err != nil {
+	if err := os.WriteFile(e.policy, []byte(timing.policy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -200,8 +214,8 @@ func (e *loopEnv) agentCommand(node, root string) func(*corev1.Pod, *corev1.Cont
 			}
 			args = append(args, shellQuote(a))
 		}
-		script := fmt.Sprintf(`while [ -e %s ]; do sleep 0.2; done; exec %s %s --listen="$POD_IP:%d" --interval=1s --kubepods-cgroup=%s --tls-ca=%s --tls-cert=%s --tls-key=%s`,
-			shellQuote(e.stopFile(node)), shellQuote(e.gt), strings.Join(args, " "), agentPort,
+		script := fmt.Sprintf(`while [ -e %s ]; do sleep 0.2; done; exec %s %s --listen="$POD_IP:%d" --interval=%s --kubepods-cgroup=%s --tls-ca=%s --tls-cert=%s --tls-key=%s`,
+			shellQuote(e.stopFile(node)), shellQuote(e.gt), strings.Join(args, " "), agentPort, e.timing.agentInterval,
 			shellQuote(filepath.Join(root, "kubepods")), shellQuote(e.agentCA.CertFile),
 			shellQuote(e.agentCert.CertFile), shellQuote(e.agentCert.KeyFile))
 		return []string{"/bin/sh", "-c", script}
@@ -306,7 +320,7 @@ func (e *loopEnv) startController(extra ...string) *controllerProc {
 		fmt.Sprintf("--agent-port=%d", agentPort),
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",
-		"--interval=2s",
+		"--interval=" + e.timing.controllerInterval,
 		"--scrape-timeout=1s",
 		"--config=" + e.policy,
 	}, extra...)

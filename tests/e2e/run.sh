@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end suite against a real control plane. Usage: tests/e2e/run.sh BUILD_DIR
+# End-to-end suite against a real control plane.
+# Usage: tests/e2e/run.sh BUILD_DIR [go test flags, e.g. -run TestLoop]
 #
 # Builds kube-apiserver, kube-controller-manager and kubectl from the
 # k8s.io/kubernetes release pinned in go.mod (once: they are cached per
@@ -10,6 +11,7 @@ set -euo pipefail
 usage() { echo "usage: $0 BUILD_DIR" >&2; exit 3; }
 [ $# -ge 1 ] || usage
 build_dir=$(realpath -m "$1")
+shift # the rest goes to `go test` (e.g. -run TestLoop)
 [ -d "$build_dir" ] || echo "e2e: no build directory $1: tests that need the groundtruth binary will skip" >&2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
@@ -62,4 +64,4 @@ export GT_BIN="$build_dir/cli/groundtruth"
 if [ "$(id -u)" != 0 ]; then
   echo "e2e: not root: tests that need cgroups will skip"
 fi
-exec go test -count=1 -timeout 30m -v ./...
+exec go test -count=1 -timeout 30m -v ./... "$@"
