@@ -125,7 +125,8 @@ func snippetDir(t *testing.T, snippet string, files map[string]string) string {
 // shellRun is one shell script's result.
 type shellRun struct {
 	code   int
-	output string // stdout and stderr interleaved
+	stdout string
+	output string // stdout, then stderr
 }
 
 // runShell runs a snippet with `sh -e` in dir, as a user's terminal would: kubectl and
@@ -147,11 +148,11 @@ func runShell(t *testing.T, ctx context.Context, c *harness.Cluster, gt, dir, sc
 	cmd := exec.CommandContext(ctx, "sh", "-e", "-c", script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), append([]string{"PATH=" + bin + ":" + os.Getenv("PATH"), "KUBECONFIG=" + c.Kubeconfig}, env...)...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	began := time.Now()
 	err := cmd.Run()
-	r := shellRun{output: out.String()}
+	r := shellRun{stdout: out.String(), output: out.String() + errb.String()}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
