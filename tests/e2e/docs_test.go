@@ -351,3 +351,48 @@ func checkInstalled(t *testing.T, ctx context.Context, c *harness.Cluster, tlsDi
 		}
 	}
 }
+
+// TestDocsFlags checks that every flag the docs name for a subcommand is one its --help
+// lists: a renamed flag breaks a user's copied command line before anything else does.
+func TestDocsFlags(t *testing.T) {
+	gt := harness.GroundtruthBinary(t)
+	section := func(doc, heading string) string {
+		text := readDoc(t, doc)
+		i := strings.Index(text, "\n## "+heading+"\n")
+		if i < 0 {
+			t.Fatalf("%s: no section %q", doc, heading)
+		}
+		text = text[i+1:]
+		if j := strings.Index(text[3:], "\n## "); j >= 0 {
+			text = text[:j+3]
+		}
+		return text
+	}
+	flag := regexp.MustCompile("`(--[a-z][a-z0-9-]*)")
+	for _, c := range []struct{ command, doc, text string }{
+		{"agent", "docs/operations.md", section("docs/operations.md", "The agent")},
+		{"controller", "docs/operations.md", section("docs/operations.md", "The controller")},
+		{"gate", "docs/gate.md", readDoc(t, "docs/gate.md")},
+		{"run", "README.md", section("README.md", "What you see")},
+	} {
+		out, err := exec.Command(gt, c.command, "--help").CombinedOutput()
+		if err != nil {
+			t.Fatalf("groundtruth %s --help: %v\n%s", c.command, err, out)
+		}
+		help := regexp.MustCompile(`--[a-z][a-z0-9-]*`).FindAllString(string(out), -1)
+		listed := map[string]bool{}
+		for _, f := range help {
+			listed[f] = true
+		}
+		named := flag.FindAllStringSubmatch(c.text, -1)
+		if len(named) == 0 {
+			t.Errorf("%s names no flag of %s: has the section moved?", c.doc, c.command)
+		}
+		t.Logf("%s: %d flags of groundtruth %s", c.doc, len(named), c.command)
+		for _, m := range named {
+			if !listed[m[1]] {
+				t.Errorf("%s names %s for groundtruth %s, which has no such flag", c.doc, m[1], c.command)
+			}
+		}
+	}
+}
