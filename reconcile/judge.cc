@@ -40,10 +40,10 @@ std::optional<double> QuotaCores(const CgroupReading& r) {
 struct Tick {
   bool onset = false;  // the sustained condition holds for the windows ending here
   MonotonicTime onset_since{0};
-  std::string signal;
-  std::vector<std::pair<std::string, Ratio>> onset_figures;  // over the onset windows
+  Signal signal = Signal::kNone;
+  std::vector<std::pair<Signal, Ratio>> onset_figures;  // over the onset windows
   std::optional<bool> hot;  // this interval past the threshold; empty: not known (gap, reset)
-  std::vector<std::pair<std::string, Ratio>> figures;  // this interval, by signal
+  std::vector<std::pair<Signal, Ratio>> figures;  // this interval, by signal
   double peak = 0;
   uint64_t events = 0;        // counter rises in this interval
   uint64_t onset_events = 0;  // counter rises over the onset windows
@@ -52,7 +52,7 @@ struct Tick {
 
 // Records what `measure` says over [from, to] as an onset figure named `name`.
 template <typename R, typename Measure>
-void OnsetFigure(Tick& k, const char* name, const std::vector<Step<R>>& steps, MonotonicTime from,
+void OnsetFigure(Tick& k, Signal name, const std::vector<Step<R>>& steps, MonotonicTime from,
                  MonotonicTime to, Measure measure) {
   if (std::optional<Ratio> r = Sum(steps, from, to, measure))
     k.onset_figures.emplace_back(name, *r);
@@ -60,49 +60,47 @@ void OnsetFigure(Tick& k, const char* name, const std::vector<Step<R>>& steps, M
 
 // Records what `measure` says about one interval as a figure named `name`.
 template <typename R, typename Measure>
-void IntervalFigure(Tick& k, const char* name, const Step<R>& step, Measure measure) {
+void IntervalFigure(Tick& k, Signal name, const Step<R>& step, Measure measure) {
   if (std::optional<Ratio> r = measure(step)) k.figures.emplace_back(name, *r);
 }
 
 void Apply(RuleTrack& t, const Tick& k, MonotonicTime start, MonotonicTime end, Seconds recovery) {
-  if (!t.active) {
+  if (!t.violation) {
     if (k.onset && k.onset_since >= t.cleared) {
-      RuleTrack fresh;
-      fresh.active = true;
+      Violation fresh;
       fresh.since = k.onset_since;
       fresh.last_hot = end;
-      fresh.cleared = t.cleared;
       fresh.signal = k.signal;
-      for (const auto& [signal, figure] : k.onset_figures) fresh.figures[signal] = figure;
+      for (const auto& [signal, figure] : k.onset_figures) fresh.figure(signal) = figure;
       fresh.peak = k.peak;
       fresh.events = k.onset_events;
       fresh.what = k.what;
-      t = fresh;
+      t.violation = Boxed<Violation>(std::move(fresh));
     }
     return;
   }
+  Violation& v = *t.violation;
   if (!k.hot) {
-    t.calm_since.reset();  // unknown time is neither violation nor recovery
+    v.calm_since.reset();  // unknown time is neither violation nor recovery
     return;
   }
   if (*k.hot) {
-    t.last_hot = end;
-    t.calm_since.reset();
+    v.last_hot = end;
+    v.calm_since.reset();
     for (const auto& [signal, figure] : k.figures) {
-      t.figures[signal].num += figure.num;
-      t.figures[signal].den += figure.den;
+      v.figure(signal).num += figure.num;
+      v.figure(signal).den += figure.den;
     }
-    t.peak = std::max(t.peak, k.peak);
-    t.events += k.events;
-    if (!k.what.empty()) t.what = k.what;
+    v.peak = std::max(v.peak, k.peak);
+    v.events += k.events;
+    if (!k.what.empty()) v.what = k.what;
     return;
   }
-  t.events += k.events;
-  if (!t.calm_since) t.calm_since = start;
-  if (end - *t.calm_since >= recovery) {
-    t.active = false;
+  v.events += k.events;
+  if (!v.calm_since) v.calm_since = start;
+  if (end - *v.calm_since >= recovery) {
+    t.violation.reset();  // its details are never read again: a new onset starts afresh
     t.cleared = end;
-    t.calm_since.reset();
   }
 }
 
@@ -157,9 +155,9 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
     if (some_now) {
       k.hot = some_now->value() >= p.psi_some || (full_now && full_now->value() >= p.psi_full);
     }
-    IntervalFigure(k, "some", s, some);
-    IntervalFigure(k, "full", s, full);
-    IntervalFigure(k, "cpu some", s, cpu_some);
+    IntervalFigure(k, Signal::kSome, s, some);
+    IntervalFigure(k, Signal::kFull, s, full);
+    IntervalFigure(k, Signal::kCpuSome, s, cpu_some);
     bool every = true;
     for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
       std::optional<Ratio> r =
@@ -169,17 +167,17 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
     if (every) {
       k.onset = true;
       k.onset_since = s.end - span;
-      k.signal = "some";
+      k.signal = Signal::kSome;
     } else if (std::optional<Ratio> f = Sum(in.steps, s.end - p.full_window, s.end, full);
                f && f->value() >= p.psi_full) {
       k.onset = true;
       k.onset_since = s.end - p.full_window;
-      k.signal = "full";
+      k.signal = Signal::kFull;
     }
     if (k.onset) {
-      OnsetFigure(k, "some", in.steps, k.onset_since, s.end, some);
-      OnsetFigure(k, "full", in.steps, k.onset_since, s.end, full);
-      OnsetFigure(k, "cpu some", in.steps, k.onset_since, s.end, cpu_some);
+      OnsetFigure(k, Signal::kSome, in.steps, k.onset_since, s.end, some);
+      OnsetFigure(k, Signal::kFull, in.steps, k.onset_since, s.end, full);
+      OnsetFigure(k, Signal::kCpuSome, in.steps, k.onset_since, s.end, cpu_some);
     }
     return k;
   }
@@ -211,8 +209,8 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
     k.hot = pressing(*s.prev) && pressing(*s.cur) &&
             (rf->value() >= p.refault_rate || mf->value() >= p.major_fault_rate);
   }
-  IntervalFigure(k, "refaults", s, refaults);
-  IntervalFigure(k, "major faults", s, majfaults);
+  IntervalFigure(k, Signal::kRefaults, s, refaults);
+  IntervalFigure(k, Signal::kMajorFaults, s, majfaults);
   bool every = true;
   for (int w = 0; w < std::max(1, p.windows) && every; ++w) {
     const MonotonicTime from = s.end - p.window * (w + 1);
@@ -225,9 +223,9 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
   if (every) {
     k.onset = true;
     k.onset_since = s.end - span;
-    k.signal = "refaults";
-    OnsetFigure(k, "refaults", in.steps, k.onset_since, s.end, refaults);
-    OnsetFigure(k, "major faults", in.steps, k.onset_since, s.end, majfaults);
+    k.signal = Signal::kRefaults;
+    OnsetFigure(k, Signal::kRefaults, in.steps, k.onset_since, s.end, refaults);
+    OnsetFigure(k, Signal::kMajorFaults, in.steps, k.onset_since, s.end, majfaults);
   }
   return k;
 }
@@ -258,7 +256,7 @@ Tick MemorySaturatedTick(const Instance& in, size_t i, const Policy::MemorySatur
   if (hits && hits->num > 0 && HoldsAtEveryReading(in.steps, from, s.end, pressing)) {
     k.onset = true;
     k.onset_since = from;
-    k.signal = "working set";
+    k.signal = Signal::kWorkingSet;
     k.onset_events = ToCount(std::round(hits->num));
   }
   return k;
@@ -303,10 +301,10 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   std::optional<Ratio> now = throttled(s);
   if (now) {
     k.hot = now->value() > p.ratio;
-    k.figures.emplace_back("periods", *now);
-    IntervalFigure(k, "demand", s, demand);
-    IntervalFigure(k, "cpu some", s, psi);
-    IntervalFigure(k, "usage", s, usage);
+    k.figures.emplace_back(Signal::kPeriods, *now);
+    IntervalFigure(k, Signal::kDemand, s, demand);
+    IntervalFigure(k, Signal::kCpuSome, s, psi);
+    IntervalFigure(k, Signal::kUsage, s, usage);
   }
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
@@ -324,11 +322,11 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   if (!qualified) return k;
   k.onset = true;
   k.onset_since = from;
-  k.signal = "periods";
-  k.onset_figures.emplace_back("periods", *share);
-  OnsetFigure(k, "demand", in.steps, from, s.end, demand);
-  OnsetFigure(k, "cpu some", in.steps, from, s.end, psi);
-  OnsetFigure(k, "usage", in.steps, from, s.end, usage);
+  k.signal = Signal::kPeriods;
+  k.onset_figures.emplace_back(Signal::kPeriods, *share);
+  OnsetFigure(k, Signal::kDemand, in.steps, from, s.end, demand);
+  OnsetFigure(k, Signal::kCpuSome, in.steps, from, s.end, psi);
+  OnsetFigure(k, Signal::kUsage, in.steps, from, s.end, usage);
   return k;
 }
 
@@ -341,14 +339,14 @@ Tick IoContentionTick(const Instance& in, size_t i, const Policy::IoContention& 
   };
   if (std::optional<Ratio> now = full(s)) {
     k.hot = now->value() >= p.psi_full;
-    k.figures.emplace_back("full", *now);
+    k.figures.emplace_back(Signal::kFull, *now);
   }
   std::optional<Ratio> r = Sum(in.steps, s.end - p.window, s.end, full);
   if (r && r->value() >= p.psi_full) {
     k.onset = true;
     k.onset_since = s.end - p.window;
-    k.signal = "full";
-    k.onset_figures.emplace_back("full", *r);
+    k.signal = Signal::kFull;
+    k.onset_figures.emplace_back(Signal::kFull, *r);
   }
   return k;
 }
@@ -386,7 +384,7 @@ Tick ProcessesBlockedTick(const Instance& in, size_t i, const Policy::ProcessesB
   if (longest >= p.window) {
     k.onset = true;
     k.onset_since = s.end - longest;
-    k.signal = "D";
+    k.signal = Signal::kBlocked;
   }
   return k;
 }
@@ -404,14 +402,14 @@ Tick NetworkDegradedTick(const Instance& in, size_t i, const Policy::NetworkDegr
   };
   if (std::optional<Ratio> now = retrans(s)) {
     k.hot = now->den > 0 && now->value() > p.ratio;
-    k.figures.emplace_back("retransmits", *now);
+    k.figures.emplace_back(Signal::kRetransmits, *now);
   }
   std::optional<Ratio> r = Sum(in.steps, s.end - p.window, s.end, retrans);
   if (r && r->den >= static_cast<double>(p.min_segments) && r->value() > p.ratio) {
     k.onset = true;
     k.onset_since = s.end - p.window;
-    k.signal = "retransmits";
-    k.onset_figures.emplace_back("retransmits", *r);
+    k.signal = Signal::kRetransmits;
+    k.onset_figures.emplace_back(Signal::kRetransmits, *r);
   }
   return k;
 }
@@ -431,7 +429,7 @@ Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
   };
   std::optional<Ratio> psi_now = psi(s);
   k.hot = committed(*s.cur) || (psi_now && psi_now->value() >= p.psi_some);
-  if (psi_now) k.figures.emplace_back("psi", *psi_now);
+  if (psi_now) k.figures.emplace_back(Signal::kPsi, *psi_now);
   if (committed(*s.cur)) {
     k.what = "Committed_AS " + FormatBytes(s.cur->committed_as_bytes) + " > CommitLimit " +
              FormatBytes(s.cur->commit_limit_bytes);
@@ -440,15 +438,15 @@ Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
   if (HoldsAtEveryReading(steps, from, s.end, committed)) {
     k.onset = true;
     k.onset_since = from;
-    k.signal = "commit";
+    k.signal = Signal::kCommit;
     return k;
   }
   std::optional<Ratio> r = Sum(steps, from, s.end, psi);
   if (r && r->value() >= p.psi_some) {
     k.onset = true;
     k.onset_since = from;
-    k.signal = "psi";
-    k.onset_figures.emplace_back("psi", *r);
+    k.signal = Signal::kPsi;
+    k.onset_figures.emplace_back(Signal::kPsi, *r);
   }
   return k;
 }
@@ -481,72 +479,57 @@ void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& polic
   if (psi) peaks.memory_psi_some = std::max(peaks.memory_psi_some, psi->value());
 }
 
-// Severity order: the first listed is the reason when several rules are violated.
-constexpr std::string_view kSeverity[] = {
-    reason::kOOMKilled,        reason::kMemoryThrashing, reason::kMemorySaturated,
-    reason::kPidsExhausted,    reason::kCPUThrottled,    reason::kIOContention,
-    reason::kProcessesBlocked, reason::kNetworkDegraded, reason::kNodeOvercommitted,
-};
-
-int Severity(std::string_view r) {
-  for (size_t i = 0; i < std::size(kSeverity); ++i) {
-    if (kSeverity[i] == r) return static_cast<int>(i);
-  }
-  return static_cast<int>(std::size(kSeverity));
-}
-
 void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) {
   // A rule switched off (an annotation changed) takes its violation with it.
-  const std::pair<std::string_view, bool> switches[] = {
-      {reason::kOOMKilled, p.oom_killed.enabled},
-      {reason::kMemoryThrashing, p.memory_thrashing.enabled},
-      {reason::kMemorySaturated, p.memory_saturated.enabled},
-      {reason::kPidsExhausted, p.pids_exhausted.enabled},
-      {reason::kCPUThrottled, p.cpu_throttled.enabled},
-      {reason::kIOContention, p.io_contention.enabled},
-      {reason::kProcessesBlocked, p.processes_blocked.enabled},
-      {reason::kNetworkDegraded, p.network_degraded.enabled},
+  const std::pair<Rule, bool> switches[] = {
+      {Rule::kOOMKilled, p.oom_killed.enabled},
+      {Rule::kMemoryThrashing, p.memory_thrashing.enabled},
+      {Rule::kMemorySaturated, p.memory_saturated.enabled},
+      {Rule::kPidsExhausted, p.pids_exhausted.enabled},
+      {Rule::kCPUThrottled, p.cpu_throttled.enabled},
+      {Rule::kIOContention, p.io_contention.enabled},
+      {Rule::kProcessesBlocked, p.processes_blocked.enabled},
+      {Rule::kNetworkDegraded, p.network_degraded.enabled},
   };
-  for (const auto& [reason, enabled] : switches) {
-    if (!enabled) track.rules.erase(std::string(reason));
+  for (const auto& [rule, enabled] : switches) {
+    if (!enabled) track.rule(rule) = RuleTrack{};
   }
   for (size_t i = 0; i < in.steps.size(); ++i) {
     const CStep& s = in.steps[i];
     if (s.end <= track.processed_until) continue;
     if (!s.gap) track.covered += s.end - s.start;
     UpdatePeaks(track.peaks, in, i, p);
-    auto apply = [&](std::string_view reason, const Tick& k, Seconds recovery) {
-      Apply(track.rules[std::string(reason)], k, s.start, s.end, recovery);
+    auto apply = [&](Rule rule, const Tick& k, Seconds recovery) {
+      Apply(track.rule(rule), k, s.start, s.end, recovery);
     };
     if (p.oom_killed.enabled) {
-      apply(reason::kOOMKilled, s.gap ? Tick{} : OomKilledTick(s), p.oom_killed.recovery);
+      apply(Rule::kOOMKilled, s.gap ? Tick{} : OomKilledTick(s), p.oom_killed.recovery);
     }
     if (p.memory_thrashing.enabled) {
-      apply(reason::kMemoryThrashing, MemoryThrashingTick(in, i, p.memory_thrashing),
+      apply(Rule::kMemoryThrashing, MemoryThrashingTick(in, i, p.memory_thrashing),
             RecoveryOf(p.memory_thrashing));
     }
     if (p.memory_saturated.enabled) {
-      apply(reason::kMemorySaturated, MemorySaturatedTick(in, i, p.memory_saturated),
+      apply(Rule::kMemorySaturated, MemorySaturatedTick(in, i, p.memory_saturated),
             RecoveryOf(p.memory_saturated));
     }
     if (p.pids_exhausted.enabled) {
-      apply(reason::kPidsExhausted, s.gap ? Tick{} : PidsExhaustedTick(s),
-            p.pids_exhausted.recovery);
+      apply(Rule::kPidsExhausted, s.gap ? Tick{} : PidsExhaustedTick(s), p.pids_exhausted.recovery);
     }
     if (p.cpu_throttled.enabled) {
-      apply(reason::kCPUThrottled, CpuThrottledTick(in, i, p.cpu_throttled),
+      apply(Rule::kCPUThrottled, CpuThrottledTick(in, i, p.cpu_throttled),
             RecoveryOf(p.cpu_throttled));
     }
     if (p.io_contention.enabled) {
-      apply(reason::kIOContention, IoContentionTick(in, i, p.io_contention),
+      apply(Rule::kIOContention, IoContentionTick(in, i, p.io_contention),
             RecoveryOf(p.io_contention));
     }
     if (p.processes_blocked.enabled) {
-      apply(reason::kProcessesBlocked, ProcessesBlockedTick(in, i, p.processes_blocked),
+      apply(Rule::kProcessesBlocked, ProcessesBlockedTick(in, i, p.processes_blocked),
             RecoveryOf(p.processes_blocked));
     }
     if (p.network_degraded.enabled) {
-      apply(reason::kNetworkDegraded, NetworkDegradedTick(in, i, p.network_degraded),
+      apply(Rule::kNetworkDegraded, NetworkDegradedTick(in, i, p.network_degraded),
             RecoveryOf(p.network_degraded));
     }
     track.processed_until = s.end;
@@ -562,13 +545,13 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
 }
 
 void AdvanceNode(InstanceTrack& track, const std::vector<NStep>& steps, const Policy& p) {
-  if (!p.node_overcommitted.enabled) track.rules.erase(std::string(reason::kNodeOvercommitted));
+  if (!p.node_overcommitted.enabled) track.rule(Rule::kNodeOvercommitted) = RuleTrack{};
   for (size_t i = 0; i < steps.size(); ++i) {
     const NStep& s = steps[i];
     if (s.end <= track.processed_until) continue;
     if (!s.gap) track.covered += s.end - s.start;
     if (p.node_overcommitted.enabled) {
-      Apply(track.rules[std::string(reason::kNodeOvercommitted)],
+      Apply(track.rule(Rule::kNodeOvercommitted),
             NodeOvercommittedTick(steps, i, p.node_overcommitted), s.start, s.end,
             RecoveryOf(p.node_overcommitted));
     }
@@ -600,6 +583,7 @@ std::string WorkingSetAgainstLimit(const Peaks& peaks, const DeclaredLimits& dec
 }
 
 struct Finding {
+  Rule rule_id = Rule::kOOMKilled;
   std::string reason;
   const ContainerObservation* container = nullptr;  // null for a node finding
   std::string node;
@@ -609,7 +593,7 @@ struct Finding {
 
 // The sentence for one violation, without the "container ... :" prefix, and its evidence.
 Evidence Describe(const Finding& f, const Policy& p) {
-  const RuleTrack& t = *f.rule;
+  const Violation& t = *f.rule->violation;
   Evidence e;
   e.reason = f.reason;
   if (f.container != nullptr) {
@@ -621,10 +605,10 @@ Evidence Describe(const Finding& f, const Policy& p) {
   }
   e.sustained = WholeSeconds(t.last_hot - t.since);
   const std::string held = " for " + FormatDuration(e.sustained);
-  auto figure = [&](const std::string& name) -> std::optional<double> {
-    auto it = t.figures.find(name);
-    if (it == t.figures.end() || it->second.den <= 0) return std::nullopt;
-    return it->second.value();
+  auto figure = [&](Signal name) -> std::optional<double> {
+    const Figure& it = t.figure(name);
+    if (it.den <= 0) return std::nullopt;
+    return it.value();
   };
   const double v = figure(t.signal).value_or(0);
   const Peaks* peaks = f.track != nullptr ? &f.track->peaks : nullptr;
@@ -643,7 +627,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
     }
   } else if (f.reason == reason::kMemoryThrashing) {
     const auto& r = p.memory_thrashing;
-    if (t.signal == "refaults") {
+    if (t.signal == Signal::kRefaults) {
       e.signal = "file refaults per second";
       e.value = v;
       e.threshold = r.refault_rate;
@@ -653,9 +637,9 @@ Evidence Describe(const Finding& f, const Policy& p) {
     } else {
       // Report the signal that tripped while its average still holds; PSI some otherwise,
       // which is always at least the full share and past its own threshold while hot.
-      bool full = t.signal == "full";
-      if (full && figure("full").value_or(0) < r.psi_full) full = false;
-      const double x = figure(full ? "full" : "some").value_or(0);
+      bool full = t.signal == Signal::kFull;
+      if (full && figure(Signal::kFull).value_or(0) < r.psi_full) full = false;
+      const double x = figure(full ? Signal::kFull : Signal::kSome).value_or(0);
       const double threshold = full ? r.psi_full : r.psi_some;
       e.signal = full ? "memory PSI full" : "memory PSI some";
       e.value = x * 100;
@@ -663,7 +647,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
       d = e.signal + " " + FormatPercent(x) + Past(x, threshold) + FormatPercent(threshold) + held;
       // A task waiting for CPU inside reclaim counts as stalled on memory too: say so when
       // the container was CPU-starved at the same time.
-      if (std::optional<double> cpu = figure("cpu some"); cpu && *cpu >= kCpuStarvedNote) {
+      if (std::optional<double> cpu = figure(Signal::kCpuSome); cpu && *cpu >= kCpuStarvedNote) {
         d += " while CPU PSI some was " + FormatPercent(*cpu);
       }
     }
@@ -685,7 +669,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
     e.threshold = r.ratio * 100;
     d = "throttled in " + FormatPercent(v) + " of CFS periods" + Past(v, r.ratio) +
         FormatPercent(r.ratio) + held;
-    if (std::optional<double> demand = figure("demand"); demand && peaks->quota_cores) {
+    if (std::optional<double> demand = figure(Signal::kDemand); demand && peaks->quota_cores) {
       d += "; CPU demand " + FormatMillicores(ToCount(std::round(*demand * 1000))) + " against a " +
            FormatMillicores(ToCount(std::round(*peaks->quota_cores * 1000))) + " limit";
     }
@@ -720,7 +704,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
         FormatPercent(r.ratio) + held;
   } else if (f.reason == reason::kNodeOvercommitted) {
     const auto& r = p.node_overcommitted;
-    if (t.signal == "psi") {
+    if (t.signal == Signal::kPsi) {
       e.signal = "node memory PSI some";
       e.value = v * 100;
       e.threshold = r.psi_some * 100;
@@ -746,7 +730,7 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
   for (const Finding& f : findings) {
     if (f.container == nullptr) continue;
     const Peaks& peaks = f.track->peaks;
-    const RuleTrack& t = *f.rule;
+    const Violation& t = *f.rule->violation;
     Recommendation& rec = by_container[f.container->container];
     rec.container = f.container->container;
     auto raise = [](std::optional<uint64_t>& slot, uint64_t v) {
@@ -763,10 +747,9 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
       }
       raise(rec.memory_limit_bytes,
             RoundUpBytes(ToCount(demand * p.recommendation.memory_headroom)));
-    } else if (auto demand = t.figures.find("demand"); f.reason == reason::kCPUThrottled &&
-                                                       demand != t.figures.end() &&
-                                                       demand->second.den > 0) {
-      const double wanted = demand->second.value() * 1000 * p.recommendation.cpu_headroom;
+    } else if (const Figure& demand = t.figure(Signal::kDemand);
+               f.reason == reason::kCPUThrottled && demand.den > 0) {
+      const double wanted = demand.value() * 1000 * p.recommendation.cpu_headroom;
       const double quota = peaks.quota_cores.value_or(0) * 1000;
       raise(rec.cpu_limit_millicores, RoundUpMillicores(std::max(wanted, quota + 100)));
     } else if (f.reason == reason::kPidsExhausted) {
@@ -798,6 +781,30 @@ std::string NodeNotes(const std::vector<Evidence>& notes) {
 }
 
 }  // namespace
+
+std::string_view ToString(Rule rule) {
+  switch (rule) {
+    case Rule::kOOMKilled:
+      return reason::kOOMKilled;
+    case Rule::kMemoryThrashing:
+      return reason::kMemoryThrashing;
+    case Rule::kMemorySaturated:
+      return reason::kMemorySaturated;
+    case Rule::kPidsExhausted:
+      return reason::kPidsExhausted;
+    case Rule::kCPUThrottled:
+      return reason::kCPUThrottled;
+    case Rule::kIOContention:
+      return reason::kIOContention;
+    case Rule::kProcessesBlocked:
+      return reason::kProcessesBlocked;
+    case Rule::kNetworkDegraded:
+      return reason::kNetworkDegraded;
+    case Rule::kNodeOvercommitted:
+      return reason::kNodeOvercommitted;
+  }
+  return {};
+}
 
 Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeState& previous,
                 MonotonicTime now) {
@@ -848,8 +855,13 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   for (const Instance& in : instances) {
     InstanceTrack& track = j.state.instances[in.key];
     AdvanceInstance(track, in, p);
-    for (const auto& [r, rule] : track.rules) {
-      if (rule.active) findings.push_back(Finding{r, in.obs, in.obs->node, &track, &rule});
+    for (size_t r = 0; r < kRuleCount; ++r) {
+      const RuleTrack& rule = track.rules[r];
+      if (rule.active()) {
+        findings.push_back(Finding{static_cast<Rule>(r),
+                                   std::string(ToString(static_cast<Rule>(r))), in.obs,
+                                   in.obs->node, &track, &rule});
+      }
     }
   }
   std::set<std::string> nodes;
@@ -866,9 +878,15 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
     InstanceTrack& track = j.state.nodes[node];
     AdvanceNode(track,
                 BuildSteps(readings->second, obs.observing_since, now, p.observation.max_gap), p);
-    for (const auto& [r, rule] : track.rules) {
-      if (!rule.active) continue;
-      Finding f{r, nullptr, node, &track, &rule};
+    for (size_t r = 0; r < kRuleCount; ++r) {
+      const RuleTrack& rule = track.rules[r];
+      if (!rule.active()) continue;
+      Finding f{static_cast<Rule>(r),
+                std::string(ToString(static_cast<Rule>(r))),
+                nullptr,
+                node,
+                &track,
+                &rule};
       if (p.node_overcommit_blames_workload) {
         findings.push_back(f);
       } else {
@@ -880,7 +898,7 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   if (!findings.empty()) {
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
       auto key = [](const Finding& f) {
-        return std::make_tuple(Severity(f.reason), f.container ? f.container->container : "",
+        return std::make_tuple(f.rule_id, f.container ? f.container->container : "",
                                f.container ? f.container->pod : "", f.node);
       };
       return key(a) < key(b);

@@ -4,10 +4,13 @@
 // window of readings or the whole history and gets the same verdict.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/reading.h"
 #include "reconcile/format.h"
@@ -24,20 +27,85 @@ struct Figure {
   double value() const { return den > 0 ? num / den : 0; }
 };
 
-// One rule's bookkeeping for one container instance (or node): onset, hysteresis, figures.
-struct RuleTrack {
-  bool active = false;
+// The rules, in severity order: the first violated is the verdict's reason. A closed set
+// (DESIGN.md lists every reason), so per-rule state is a fixed array indexed by rule.
+enum class Rule : uint8_t {
+  kOOMKilled,
+  kMemoryThrashing,
+  kMemorySaturated,
+  kPidsExhausted,
+  kCPUThrottled,
+  kIOContention,
+  kProcessesBlocked,
+  kNetworkDegraded,
+  kNodeOvercommitted,
+};
+inline constexpr size_t kRuleCount = 9;
+std::string_view ToString(Rule rule);  // the reason, e.g. "MemoryThrashing"
+
+// The signals rules measure and report; every figure of a violation is one of these.
+enum class Signal : uint8_t {
+  kNone,
+  kSome,         // memory PSI some (IOContention: none; its signal is kFull)
+  kFull,         // memory or I/O PSI full
+  kCpuSome,      // CPU PSI some
+  kRefaults,     // file refaults per second
+  kMajorFaults,  // major faults per second
+  kWorkingSet,
+  kPeriods,  // throttled share of CFS periods
+  kDemand,   // CPU demand (usage + throttled) per wall second
+  kUsage,    // CPU usage per quota
+  kBlocked,  // a thread in D
+  kRetransmits,
+  kCommit,  // node Committed_AS / CommitLimit
+  kPsi,     // node memory PSI some
+};
+inline constexpr size_t kSignalCount = 14;
+
+// A copyable owning pointer: state is copied between evaluations, and a rule's violation
+// details exist only while it is violated (most rules of most containers never are).
+template <typename T>
+class Boxed {
+ public:
+  Boxed() = default;
+  explicit Boxed(T value) : p_(std::make_unique<T>(std::move(value))) {}
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  explicit operator bool() const { return p_ != nullptr; }
+  T& operator*() const { return *p_; }
+  T* operator->() const { return p_.get(); }
+  void reset() { p_.reset(); }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
+// A violation in progress: onset, hysteresis and the figures its message reports.
+struct Violation {
   MonotonicTime since{0};     // when the violating signal began (start of its onset window)
   MonotonicTime last_hot{0};  // the latest reading at which the signal was past its threshold
   std::optional<MonotonicTime> calm_since;  // start of the current unbroken calm stretch
-  MonotonicTime cleared{0};                 // end of the previous violation
-  std::string signal;                       // which of the rule's signals fired, e.g. "full"
-  // Every signal the rule measures, summed over the violation's onset windows and hot time
-  // (e.g. "some", "full", "cpu some"; CPUThrottled: "periods", "demand").
-  std::map<std::string, Figure> figures;
+  Signal signal = Signal::kNone;            // which of the rule's signals fired
+  // Every signal the rule measures, summed over the onset windows and hot time, by Signal;
+  // den == 0: not measured.
+  std::array<Figure, kSignalCount> figures{};
   double peak = 0;      // rule-specific peak (seconds in D, commit ratio)
   uint64_t events = 0;  // counter rises seen (OOM kills, refused forks)
   std::string what;     // rule-specific detail (the blocked thread)
+  const Figure& figure(Signal s) const { return figures[static_cast<size_t>(s)]; }
+  Figure& figure(Signal s) { return figures[static_cast<size_t>(s)]; }
+};
+
+// One rule's bookkeeping for one container instance (or node).
+struct RuleTrack {
+  MonotonicTime cleared{0};  // end of the previous violation
+  Boxed<Violation> violation;
+  bool active() const { return static_cast<bool>(violation); }
 };
 
 // Peaks over the generation, for the recommendation and the Compliant summary.
@@ -57,7 +125,8 @@ struct InstanceTrack {
   MonotonicTime processed_until{0};  // the newest reading already folded in
   MonotonicTime covered{0};          // time covered by readings (gaps excluded)
   Peaks peaks;
-  std::map<std::string, RuleTrack> rules;  // by reason
+  std::array<RuleTrack, kRuleCount> rules;  // by Rule
+  RuleTrack& rule(Rule r) { return rules[static_cast<size_t>(r)]; }
 };
 
 // State carried between evaluations: per container instance ("<pod>/<container>") and per
