@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "reconcile/history.h"
 #include "reconcile/series.h"
 
 namespace gt::reconcile {
@@ -108,7 +109,8 @@ struct Instance {
   const ContainerObservation* obs = nullptr;
   const CgroupReading* newest = nullptr;  // the newest reading of this generation up to now
   std::string key;
-  std::vector<CStep> steps;
+  std::vector<CgroupReading> readings;  // the state's recent readings, then the observation's
+  std::vector<CStep> steps;             // over `readings`
   bool has_memory_psi = false;
 };
 
@@ -559,6 +561,76 @@ void AdvanceNode(InstanceTrack& track, const std::vector<NStep>& steps, const Po
   }
 }
 
+// How far back the rules' windows reach from the newest reading.
+Seconds Lookback(const Policy& p) {
+  return std::max({p.memory_thrashing.window * std::max(1, p.memory_thrashing.windows),
+                   p.memory_thrashing.full_window, p.memory_saturated.window,
+                   p.cpu_throttled.window, p.io_contention.window, p.network_degraded.window});
+}
+
+// The accepted readings (those BuildSteps made steps of) from the one at or before `cutoff`
+// on: the interval straddling a window's start is apportioned, so it must stay.
+template <typename R>
+std::vector<const R*> FromCutoff(const std::vector<Step<R>>& steps, MonotonicTime cutoff) {
+  std::vector<const R*> chain;
+  size_t first = 0;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (steps[k].start <= cutoff) first = k;
+  }
+  if (steps.empty()) return chain;
+  chain.push_back(steps[first].prev);
+  for (size_t k = first; k < steps.size(); ++k) chain.push_back(steps[k].cur);
+  return chain;
+}
+
+// The one accepted reading when there is no step yet.
+template <typename R>
+const R* LoneReading(const std::vector<R>& readings, MonotonicTime from, MonotonicTime now) {
+  const R* lone = nullptr;
+  for (const R& r : readings) {
+    if (r.time < from || r.time > now) continue;
+    if (lone != nullptr && r.time <= lone->time) continue;
+    lone = &r;
+  }
+  return lone;
+}
+
+// What the next evaluation's windows can reach: the longest window back from the newest
+// reading, and further back while a thread of the newest reading has been in D (its
+// stretch is measured back to where it began).
+std::vector<const CgroupReading*> Retained(const Instance& in, MonotonicTime from,
+                                           MonotonicTime now, const Policy& p) {
+  if (in.steps.empty()) {
+    const CgroupReading* lone = LoneReading(in.readings, from, now);
+    if (lone == nullptr) return {};
+    return {lone};
+  }
+  MonotonicTime cutoff = in.steps.back().end - Lookback(p);
+  for (const BlockedThread& t : in.steps.back().cur->blocked) {
+    for (size_t j = in.steps.size(); j-- > 0;) {
+      const CStep& back = in.steps[j];
+      if (back.gap || !Contains(back.prev->blocked, t)) break;
+      cutoff = std::min(cutoff, back.prev->time);
+    }
+  }
+  return FromCutoff(in.steps, cutoff);
+}
+
+std::vector<NodeReading> RetainedNode(const std::vector<NodeReading>& all,
+                                      const std::vector<NStep>& steps, MonotonicTime from,
+                                      MonotonicTime now, const Policy& p) {
+  std::vector<NodeReading> out;
+  if (steps.empty()) {
+    if (const NodeReading* lone = LoneReading(all, from, now)) out.push_back(*lone);
+    return out;
+  }
+  for (const NodeReading* r :
+       FromCutoff(steps, steps.back().end - Seconds(p.node_overcommitted.window))) {
+    out.push_back(*r);
+  }
+  return out;
+}
+
 std::string Where(const ContainerObservation& c) {
   std::string out = "container " + c.container;
   if (!c.pod.empty()) {
@@ -806,10 +878,10 @@ std::string_view ToString(Rule rule) {
   return {};
 }
 
-Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeState& previous,
+Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState previous,
                 MonotonicTime now) {
   Judgement j;
-  j.state = previous;
+  j.state = std::move(previous);
   if (!j.state.generation || *j.state.generation != obs.generation) {
     // A new pod template: nothing observed about the previous one may speak for it.
     j.state = JudgeState{};
@@ -834,8 +906,14 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
     in.obs = &c;
     in.newest = newest;
     in.key = c.pod + "/" + c.container;
-    in.steps = BuildSteps(c.readings, obs.observing_since, now, p.observation.max_gap);
+    // Readings the caller passes again are newer than none of the kept ones: BuildSteps
+    // skips them, so passing the whole history or only what is new gives the same steps.
+    auto held = j.state.instances.find(in.key);
+    if (held != j.state.instances.end()) in.readings = UnpackReadings(held->second.recent);
+    in.readings.insert(in.readings.end(), c.readings.begin(), c.readings.end());
+    in.steps = BuildSteps(in.readings, obs.observing_since, now, p.observation.max_gap);
     in.has_memory_psi =
+        (held != j.state.instances.end() && held->second.memory_psi_seen) ||
         std::any_of(c.readings.begin(), c.readings.end(),
                     [](const CgroupReading& r) { return r.memory.pressure.has_value(); });
     keep.insert(in.key);
@@ -855,6 +933,8 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
   for (const Instance& in : instances) {
     InstanceTrack& track = j.state.instances[in.key];
     AdvanceInstance(track, in, p);
+    track.recent = PackReadings(Retained(in, obs.observing_since, now, p));
+    track.memory_psi_seen = in.has_memory_psi;
     for (size_t r = 0; r < kRuleCount; ++r) {
       const RuleTrack& rule = track.rules[r];
       if (rule.active()) {
@@ -876,8 +956,12 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, const JudgeStat
     auto readings = obs.nodes.find(node);
     if (readings == obs.nodes.end()) continue;
     InstanceTrack& track = j.state.nodes[node];
-    AdvanceNode(track,
-                BuildSteps(readings->second, obs.observing_since, now, p.observation.max_gap), p);
+    std::vector<NodeReading> all = std::move(track.recent_node);
+    all.insert(all.end(), readings->second.begin(), readings->second.end());
+    const std::vector<NStep> steps =
+        BuildSteps(all, obs.observing_since, now, p.observation.max_gap);
+    AdvanceNode(track, steps, p);
+    track.recent_node = RetainedNode(all, steps, obs.observing_since, now, p);
     for (size_t r = 0; r < kRuleCount; ++r) {
       const RuleTrack& rule = track.rules[r];
       if (!rule.active()) continue;

@@ -1,7 +1,9 @@
 // Judge: declared limits + reading series + policy -> the RuntimeCompliant verdict.
 // Pure: no I/O, no clock of its own (`now` is a parameter). Incremental: each call advances
-// the state over the readings newer than the last call saw, so a caller may pass a sliding
-// window of readings or the whole history and gets the same verdict.
+// the state over the readings newer than the last call saw, and the state keeps the readings
+// its windows still need, so a caller may pass only the readings since the previous call
+// (plus the last one it passed, or not), a sliding window, or the whole history, and gets
+// the same verdict.
 #pragma once
 
 #include <array>
@@ -11,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/reading.h"
 #include "reconcile/format.h"
@@ -127,6 +130,12 @@ struct InstanceTrack {
   Peaks peaks;
   std::array<RuleTrack, kRuleCount> rules;  // by Rule
   RuleTrack& rule(Rule r) { return rules[static_cast<size_t>(r)]; }
+  // The readings the rules' windows still reach back to (the longest window, plus the
+  // stretch of a thread still in D), so a caller need not pass them again. A container's
+  // are packed (history.h); a node's, one per node, are kept as they are.
+  std::string recent;
+  std::vector<NodeReading> recent_node;
+  bool memory_psi_seen = false;  // any reading had memory PSI: the rules that use it apply
 };
 
 // State carried between evaluations: per container instance ("<pod>/<container>") and per
@@ -142,7 +151,8 @@ struct Judgement {
   JudgeState state;
 };
 
-Judgement Judge(const WorkloadObservation& observation, const Policy& policy,
-                const JudgeState& previous, MonotonicTime now);
+// `previous` by value: a caller that keeps the state moves it in.
+Judgement Judge(const WorkloadObservation& observation, const Policy& policy, JudgeState previous,
+                MonotonicTime now);
 
 }  // namespace gt::reconcile

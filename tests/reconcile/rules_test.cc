@@ -151,6 +151,22 @@ TEST_P(RuleTable, Verdict) {
   // One evaluation over the whole history agrees with the step-by-step one.
   EXPECT_EQ(Judge(w, DefaultPolicy(), JudgeState{}, s.back().time).verdict.message,
             j.verdict.message);
+  // So does the controller's feed: each call gets only the readings since the previous call
+  // plus the last one it had (the rest of every window comes from the state), every 20 s.
+  JudgeState fed;
+  Judgement f;
+  WorkloadObservation feed = w;
+  size_t base = 0;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    feed.containers[0].readings.assign(s.begin() + static_cast<ptrdiff_t>(base),
+                                       s.begin() + static_cast<ptrdiff_t>(i) + 1);
+    base = i;
+    f = Judge(feed, DefaultPolicy(), std::move(fed), s[i].time);
+    fed = f.state;
+    Judgement whole = Judge(w, DefaultPolicy(), JudgeState{}, s[i].time);
+    EXPECT_EQ(f.verdict.message, whole.verdict.message)
+        << "at " << (s[i].time - kStart).count() / 1'000'000'000 << "s";
+  }
 }
 
 const double k95 = 0.95 * 2 * kGi;

@@ -1,0 +1,22 @@
+// The recent readings a Judge carries between evaluations, packed: only the fields the
+// rules read, each as a varint of its change since the previous reading. Windows slide over
+// these, so a caller may pass only the readings it has not passed before (plus one base),
+// and a cluster of 50,000 containers holds minutes of history in a few MiB.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/reading.h"
+
+namespace gt::reconcile {
+
+// Readings oldest first. Fields the rules do not read (PSI averages, anon, swap, I/O bytes,
+// rx/tx, process count) are dropped; every other field round-trips exactly.
+std::string PackReadings(const std::vector<const CgroupReading*>& readings);
+// Empty on a malformed pack (never produced by PackReadings): a judge then starts afresh.
+std::vector<CgroupReading> UnpackReadings(std::string_view packed);
+
+}  // namespace gt::reconcile
