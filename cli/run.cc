@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,41 @@ Result<std::chrono::nanoseconds> PositiveDuration(std::string_view flag, const s
                      std::string(flag) + ": \"" + text + "\" must be greater than zero");
   }
   return d;
+}
+
+// How long to observe and how often to sample, checked together: both positive, the
+// window at least 1s, and an interval that fits in it.
+struct Span {
+  std::chrono::nanoseconds window;
+  std::chrono::nanoseconds interval;
+};
+
+Result<Span> ParseSpan(std::string_view window_flag, const std::string& window_text,
+                       const std::string& interval_text) {
+  Result<std::chrono::nanoseconds> window = PositiveDuration(window_flag, window_text);
+  if (!window) return window.error();
+  Result<std::chrono::nanoseconds> interval = PositiveDuration("--interval", interval_text);
+  if (!interval) return interval.error();
+  if (*window < std::chrono::seconds(1)) {
+    return MakeError(ErrorCode::kInvalid, std::string(window_flag) + " must be at least 1s");
+  }
+  if (*interval > *window) {
+    return MakeError(ErrorCode::kInvalid, "--interval must not exceed " + std::string(window_flag));
+  }
+  return Span{*window, *interval};
+}
+
+// CLI11's parse with its exits mapped to ours: empty to go on, else the exit code.
+std::optional<int> ParseArgs(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return std::nullopt;
 }
 
 std::string Hostname() {
@@ -158,21 +194,9 @@ int RunMain(int argc, char** argv) {
   app.add_option("--workload-log", workload_log,
                  "append the workload's stdout and stderr to this file (default: to stderr)");
   app.add_option("command", command, "the workload: -- CMD ARGS...")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
-
-  Result<std::chrono::nanoseconds> window = PositiveDuration("--window", window_text);
-  if (!window) return Fail("run", window.error().message);
-  Result<std::chrono::nanoseconds> interval = PositiveDuration("--interval", flags.interval);
-  if (!interval) return Fail("run", interval.error().message);
-  if (*window < std::chrono::seconds(1)) return Fail("run", "--window must be at least 1s");
-  if (*interval > *window) return Fail("run", "--interval must not exceed --window");
+  if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;
+  Result<Span> span = ParseSpan("--window", window_text, flags.interval);
+  if (!span) return Fail("run", span.error().message);
   if (pids_limit && *pids_limit == 0) return Fail("run", "--pids-limit must be at least 1");
   // --record keeps the samples in the agent's wire format, so an incident can be shared and
   // replayed through the same decoder the controller uses.
@@ -250,8 +274,8 @@ int RunMain(int argc, char** argv) {
 
   cli::SessionConfig config;
   config.policy = *policy;
-  config.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
-  config.interval = *interval;
+  config.window = std::chrono::duration_cast<std::chrono::seconds>(span->window);
+  config.interval = span->interval;
   config.declared = declared;
   config.baseline = std::move(baseline);
   config.container = workload->container;
@@ -330,20 +354,9 @@ int CheckMain(int argc, char** argv) {
                  "manifest declaring the limits (without it: judged on what the kernel enforces)");
   AddCommonFlags(app, flags);
   app.add_option("--for", for_text, "how long to observe, a Go duration")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
-  Result<std::chrono::nanoseconds> window = PositiveDuration("--for", for_text);
-  if (!window) return Fail("check", window.error().message);
-  Result<std::chrono::nanoseconds> interval = PositiveDuration("--interval", flags.interval);
-  if (!interval) return Fail("check", interval.error().message);
-  if (*window < std::chrono::seconds(1)) return Fail("check", "--for must be at least 1s");
-  if (*interval > *window) return Fail("check", "--interval must not exceed --for");
+  if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;
+  Result<Span> span = ParseSpan("--for", for_text, flags.interval);
+  if (!span) return Fail("check", span.error().message);
 
   cli::ManifestWorkload workload;
   reconcile::Policy policy = reconcile::DefaultPolicy();
@@ -373,8 +386,8 @@ int CheckMain(int argc, char** argv) {
 
   cli::SessionConfig config;
   config.policy = policy;
-  config.window = std::chrono::duration_cast<std::chrono::seconds>(*window);
-  config.interval = *interval;
+  config.window = std::chrono::duration_cast<std::chrono::seconds>(span->window);
+  config.interval = span->interval;
   config.declared = workload.declared;
   config.container = workload.container.empty() ? *relative : workload.container;
   config.node = Hostname();

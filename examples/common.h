@@ -1,4 +1,5 @@
-/* Helpers shared by the example workloads: a data file created from inside the cgroup the
+/* Helpers shared by the example workloads (and, through tests/scenarios/common.h, the
+ * scenario workloads): a data file created from inside the cgroup the
  * workload runs in (so its page cache is charged there), progress lines, a clock. */
 #ifndef GT_EXAMPLES_COMMON_H
 #define GT_EXAMPLES_COMMON_H

@@ -67,6 +67,16 @@ TEST(CliErrorsTest, BadFlags) {
   ExpectUsageError(
       Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--output", "xml", "--", "true"}),
       "xml");
+  ExpectUsageError(
+      Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--window", "500ms", "--", "true"}),
+      "--window must be at least 1s");
+  ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/pod.yaml", "--window", "5s",
+                                "--interval", "10s", "--", "true"}),
+                   "--interval must not exceed --window");
+  ExpectUsageError(Groundtruth({"check", "--cgroup", "x", "--for", "5s", "--interval", "0s"}),
+                   "--interval");
+  ExpectUsageError(Groundtruth({"check", "--cgroup", "x", "--for", "5s", "--interval", "6s"}),
+                   "--interval must not exceed --for");
   ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/pod.yaml"}), "command");
   ExpectUsageError(Groundtruth({"run", "--", "true"}), "--manifest");
   ExpectUsageError(Groundtruth({"frobnicate"}), "frobnicate");
