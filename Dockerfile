@@ -1,4 +1,5 @@
-# One static-ish binary on a slim runtime. Build: docker build -t groundtruth:v0.1.0 (the tag manifests/base names) .
+# One static-ish binary on a slim runtime. Build: `docker build -t groundtruth:v0.1.0 .` (the tag
+# manifests/base names).
 FROM debian:bookworm AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       make cmake ninja-build g++ libcpprest-dev nlohmann-json3-dev libfmt-dev libssl-dev \
