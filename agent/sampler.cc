@@ -1,6 +1,7 @@
 #include "agent/sampler.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -174,6 +175,10 @@ void Sampler::Run() {
   MonotonicTime next = clock_.Monotonic();
   while (true) {
     (void)SampleOnce();
+    // A sample is built from thousands of small allocations that are all freed by now; glibc
+    // keeps the freed pages of a thread's arena resident until told (about 0.4 MiB on a 110-pod
+    // node, against a 10 MiB budget). One pass over two small arenas per tick is cheap.
+    malloc_trim(0);
     next += options_.interval;
     MonotonicTime now = clock_.Monotonic();
     // Behind by more than a tick (a stalled host): skip the missed ticks, keep the phase.
