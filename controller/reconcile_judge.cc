@@ -20,11 +20,11 @@ reconcile::Verdict ReconcileJudge::Evaluate(const WorkloadKey& key,
       }
     }
   }
-  auto it = states_.find(key);
-  static const reconcile::JudgeState kFresh;
-  reconcile::Judgement judgement =
-      reconcile::Judge(observation, policy, it == states_.end() ? kFresh : it->second, now);
-  states_.insert_or_assign(key, std::move(judgement.state));
+  // The state is moved through Judge and back: copying it would re-allocate every
+  // container's track on every pass.
+  reconcile::JudgeState& state = states_[key];
+  reconcile::Judgement judgement = reconcile::Judge(observation, policy, std::move(state), now);
+  state = std::move(judgement.state);
   return std::move(judgement.verdict);
 }
 

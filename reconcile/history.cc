@@ -2,6 +2,8 @@
 
 #include <array>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 
 namespace gt::reconcile {
 namespace {
@@ -127,64 +129,112 @@ uint64_t ZigZag(uint64_t delta) {
 }
 uint64_t UnZigZag(uint64_t z) { return (z >> 1) ^ (~(z & 1) + 1); }
 
-}  // namespace
+// A node's readings: the fields NodeOvercommitted reads.
+constexpr size_t kNodeSlots = 4;  // time, Committed_AS, CommitLimit, memory PSI some
+using NodeSlots = std::array<uint64_t, kNodeSlots>;
 
-std::string PackReadings(const std::vector<const CgroupReading*>& readings) {
+NodeSlots ToSlots(const NodeReading& r, uint64_t& present) {
+  present = 0;
+  if (r.memory_pressure) present |= kMemoryPsi;
+  if (r.memory_pressure && r.memory_pressure->full) present |= kMemoryPsiFull;
+  return {static_cast<uint64_t>(r.time.count()), r.committed_as_bytes, r.commit_limit_bytes,
+          r.memory_pressure ? r.memory_pressure->some.total_us : 0};
+}
+
+NodeReading FromSlots(const NodeSlots& s, uint64_t present) {
+  NodeReading r;
+  r.time = MonotonicTime(static_cast<int64_t>(s[0]));
+  r.committed_as_bytes = s[1];
+  r.commit_limit_bytes = s[2];
+  if (present & kMemoryPsi) {
+    r.memory_pressure = Pressure{};
+    r.memory_pressure->some.total_us = s[3];
+    if (present & kMemoryPsiFull) r.memory_pressure->full = PressureLine{};
+  }
+  return r;
+}
+
+template <typename R, typename S>
+std::string Pack(const std::vector<const R*>& readings) {
   std::string out;
-  Slots prev{};
-  for (const CgroupReading* r : readings) {
+  out.reserve(readings.size() * 2 * std::tuple_size_v<S>);  // most changes fit in 1-3 bytes
+  S prev{};
+  for (const R* r : readings) {
     uint64_t present = 0;
-    const Slots cur = ToSlots(*r, present);
+    const S cur = ToSlots(*r, present);
     PutVarint(out, present);
-    for (size_t i = 0; i < kSlots; ++i) PutVarint(out, ZigZag(cur[i] - prev[i]));
-    if (present & kBlocked) {
-      PutVarint(out, r->blocked.size());
-      for (const BlockedThread& t : r->blocked) {
-        PutVarint(out, ZigZag(static_cast<uint64_t>(static_cast<int64_t>(t.pid))));
-        PutVarint(out, ZigZag(static_cast<uint64_t>(static_cast<int64_t>(t.tid))));
-        PutVarint(out, t.start_time_ticks);
-        PutVarint(out, t.comm.size());
-        out += t.comm;
+    for (size_t i = 0; i < cur.size(); ++i) PutVarint(out, ZigZag(cur[i] - prev[i]));
+    if constexpr (std::is_same_v<R, CgroupReading>) {
+      if (present & kBlocked) {
+        PutVarint(out, r->blocked.size());
+        for (const BlockedThread& t : r->blocked) {
+          PutVarint(out, ZigZag(static_cast<uint64_t>(static_cast<int64_t>(t.pid))));
+          PutVarint(out, ZigZag(static_cast<uint64_t>(static_cast<int64_t>(t.tid))));
+          PutVarint(out, t.start_time_ticks);
+          PutVarint(out, t.comm.size());
+          out += t.comm;
+        }
       }
     }
     prev = cur;
   }
-  return out;
+  return std::string(out);  // kept for minutes, one per container: an exact copy, no slack
 }
 
-std::vector<CgroupReading> UnpackReadings(std::string_view in) {
-  std::vector<CgroupReading> out;
-  Slots prev{};
+template <typename R, typename S>
+std::vector<R> Unpack(std::string_view in) {
+  std::vector<R> out;
+  S prev{};
   while (!in.empty()) {
     std::optional<uint64_t> present = GetVarint(in);
     if (!present) return {};
-    Slots cur{};
-    for (size_t i = 0; i < kSlots; ++i) {
+    S cur{};
+    for (size_t i = 0; i < cur.size(); ++i) {
       std::optional<uint64_t> z = GetVarint(in);
       if (!z) return {};
       cur[i] = prev[i] + UnZigZag(*z);
     }
-    CgroupReading r = FromSlots(cur, *present);
-    if (*present & kBlocked) {
-      std::optional<uint64_t> n = GetVarint(in);
-      if (!n || *n > in.size()) return {};
-      for (uint64_t k = 0; k < *n; ++k) {
-        std::optional<uint64_t> pid = GetVarint(in), tid = GetVarint(in), start = GetVarint(in),
-                                length = GetVarint(in);
-        if (!pid || !tid || !start || !length || *length > in.size()) return {};
-        BlockedThread t;
-        t.pid = static_cast<int32_t>(static_cast<int64_t>(UnZigZag(*pid)));
-        t.tid = static_cast<int32_t>(static_cast<int64_t>(UnZigZag(*tid)));
-        t.start_time_ticks = *start;
-        t.comm = std::string(in.substr(0, *length));
-        in.remove_prefix(*length);
-        r.blocked.push_back(std::move(t));
+    R r = FromSlots(cur, *present);
+    if constexpr (std::is_same_v<R, CgroupReading>) {
+      if (*present & kBlocked) {
+        std::optional<uint64_t> n = GetVarint(in);
+        if (!n || *n > in.size()) return {};
+        for (uint64_t k = 0; k < *n; ++k) {
+          std::optional<uint64_t> pid = GetVarint(in), tid = GetVarint(in), start = GetVarint(in),
+                                  length = GetVarint(in);
+          if (!pid || !tid || !start || !length || *length > in.size()) return {};
+          BlockedThread t;
+          t.pid = static_cast<int32_t>(static_cast<int64_t>(UnZigZag(*pid)));
+          t.tid = static_cast<int32_t>(static_cast<int64_t>(UnZigZag(*tid)));
+          t.start_time_ticks = *start;
+          t.comm = std::string(in.substr(0, *length));
+          in.remove_prefix(*length);
+          r.blocked.push_back(std::move(t));
+        }
       }
     }
     out.push_back(std::move(r));
     prev = cur;
   }
   return out;
+}
+
+}  // namespace
+
+std::string PackReadings(const std::vector<const CgroupReading*>& readings) {
+  return Pack<CgroupReading, Slots>(readings);
+}
+
+std::vector<CgroupReading> UnpackReadings(std::string_view packed) {
+  return Unpack<CgroupReading, Slots>(packed);
+}
+
+std::string PackReadings(const std::vector<const NodeReading*>& readings) {
+  return Pack<NodeReading, NodeSlots>(readings);
+}
+
+std::vector<NodeReading> UnpackNodeReadings(std::string_view packed) {
+  return Unpack<NodeReading, NodeSlots>(packed);
 }
 
 }  // namespace gt::reconcile

@@ -19,4 +19,8 @@ std::string PackReadings(const std::vector<const CgroupReading*>& readings);
 // Empty on a malformed pack (never produced by PackReadings): a judge then starts afresh.
 std::vector<CgroupReading> UnpackReadings(std::string_view packed);
 
+// A node's: the fields NodeOvercommitted reads (time, Committed_AS, CommitLimit, memory PSI).
+std::string PackReadings(const std::vector<const NodeReading*>& readings);
+std::vector<NodeReading> UnpackNodeReadings(std::string_view packed);
+
 }  // namespace gt::reconcile

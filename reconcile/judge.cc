@@ -616,19 +616,15 @@ std::vector<const CgroupReading*> Retained(const Instance& in, MonotonicTime fro
   return FromCutoff(in.steps, cutoff);
 }
 
-std::vector<NodeReading> RetainedNode(const std::vector<NodeReading>& all,
-                                      const std::vector<NStep>& steps, MonotonicTime from,
-                                      MonotonicTime now, const Policy& p) {
-  std::vector<NodeReading> out;
+std::vector<const NodeReading*> RetainedNode(const std::vector<NodeReading>& all,
+                                             const std::vector<NStep>& steps, MonotonicTime from,
+                                             MonotonicTime now, const Policy& p) {
   if (steps.empty()) {
-    if (const NodeReading* lone = LoneReading(all, from, now)) out.push_back(*lone);
-    return out;
+    const NodeReading* lone = LoneReading(all, from, now);
+    if (lone == nullptr) return {};
+    return {lone};
   }
-  for (const NodeReading* r :
-       FromCutoff(steps, steps.back().end - Seconds(p.node_overcommitted.window))) {
-    out.push_back(*r);
-  }
-  return out;
+  return FromCutoff(steps, steps.back().end - Seconds(p.node_overcommitted.window));
 }
 
 std::string Where(const ContainerObservation& c) {
@@ -956,12 +952,12 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
     auto readings = obs.nodes.find(node);
     if (readings == obs.nodes.end()) continue;
     InstanceTrack& track = j.state.nodes[node];
-    std::vector<NodeReading> all = std::move(track.recent_node);
+    std::vector<NodeReading> all = UnpackNodeReadings(track.recent);
     all.insert(all.end(), readings->second.begin(), readings->second.end());
     const std::vector<NStep> steps =
         BuildSteps(all, obs.observing_since, now, p.observation.max_gap);
     AdvanceNode(track, steps, p);
-    track.recent_node = RetainedNode(all, steps, obs.observing_since, now, p);
+    track.recent = PackReadings(RetainedNode(all, steps, obs.observing_since, now, p));
     for (size_t r = 0; r < kRuleCount; ++r) {
       const RuleTrack& rule = track.rules[r];
       if (!rule.active()) continue;

@@ -132,9 +132,8 @@ struct InstanceTrack {
   RuleTrack& rule(Rule r) { return rules[static_cast<size_t>(r)]; }
   // The readings the rules' windows still reach back to (the longest window, plus the
   // stretch of a thread still in D), so a caller need not pass them again. A container's
-  // are packed (history.h); a node's, one per node, are kept as they are.
+  // packed (history.h).
   std::string recent;
-  std::vector<NodeReading> recent_node;
   bool memory_psi_seen = false;  // any reading had memory PSI: the rules that use it apply
 };
 

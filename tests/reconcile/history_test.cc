@@ -97,8 +97,33 @@ TEST(History, HealthyReadingsPackSmall) {
   std::vector<const CgroupReading*> in;
   for (const CgroupReading& r : s) in.push_back(&r);
   EXPECT_LE(PackReadings(in).size(), 61u * 48);
-  EXPECT_TRUE(PackReadings({}).empty());
+  EXPECT_TRUE(PackReadings(std::vector<const CgroupReading*>{}).empty());
   EXPECT_TRUE(UnpackReadings("").empty());
+}
+
+TEST(History, NodeReadingsKeepWhatNodeOvercommittedReads) {
+  NodeReading a;
+  a.time = seconds(5);
+  a.committed_as_bytes = 30 * kGi;
+  a.commit_limit_bytes = 20 * kGi;
+  a.memory_pressure = Pressure{PressureLine{.total_us = 123}, PressureLine{}};
+  NodeReading b = a;
+  b.time = seconds(10);
+  b.committed_as_bytes = 1;  // falls
+  b.memory_pressure.reset();
+  std::vector<NodeReading> out =
+      UnpackNodeReadings(PackReadings(std::vector<const NodeReading*>{&a, &b}));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].time, a.time);
+  EXPECT_EQ(out[0].committed_as_bytes, a.committed_as_bytes);
+  EXPECT_EQ(out[0].commit_limit_bytes, a.commit_limit_bytes);
+  ASSERT_TRUE(out[0].memory_pressure);
+  EXPECT_EQ(out[0].memory_pressure->some.total_us, 123u);
+  EXPECT_TRUE(out[0].memory_pressure->full);
+  EXPECT_EQ(out[1].time, b.time);
+  EXPECT_EQ(out[1].committed_as_bytes, 1u);
+  EXPECT_EQ(out[1].commit_limit_bytes, b.commit_limit_bytes);
+  EXPECT_FALSE(out[1].memory_pressure);
 }
 
 TEST(History, ADamagedPackIsEmpty) {
