@@ -7,4 +7,8 @@ namespace gt::controller {
 // Returns the process exit code (3: usage or configuration error).
 int ControllerMain(int argc, char** argv);
 
+// The allocator settings the controller runs with; ControllerMain applies them first, and
+// the benchmark too, so that it measures what runs. Call before starting threads.
+void TuneAllocator();
+
 }  // namespace gt::controller

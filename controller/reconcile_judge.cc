@@ -34,6 +34,13 @@ size_t ReconcileJudge::instance_count() const {
   return n;
 }
 
+size_t ReconcileJudge::state_bytes() const {
+  size_t n = 0;
+  for (const auto& [key, state] : states_)
+    n += sizeof(key) + sizeof(state) + reconcile::HeapBytes(state);
+  return n;
+}
+
 void ReconcileJudge::Forget(const WorkloadKey& key) { states_.erase(key); }
 
 }  // namespace gt::controller

@@ -25,6 +25,8 @@ class ReconcileJudge final : public Judge {
 
   // Containers and nodes tracked across all workloads (what the judge state costs).
   size_t instance_count() const;
+  // About what the judge states occupy (reconcile::HeapBytes), bytes.
+  size_t state_bytes() const;
 
  private:
   reconcile::Policy policy_;

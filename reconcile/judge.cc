@@ -874,6 +874,22 @@ std::string_view ToString(Rule rule) {
   return {};
 }
 
+size_t HeapBytes(const JudgeState& state) {
+  // A std::map node: three pointers and a colour ahead of the value.
+  constexpr size_t kNode = 4 * sizeof(void*);
+  auto text = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  size_t bytes = 0;
+  for (const auto* tracks : {&state.instances, &state.nodes}) {
+    for (const auto& [key, track] : *tracks) {
+      bytes += kNode + sizeof(key) + sizeof(track) + text(key) + text(track.recent);
+      for (const RuleTrack& rule : track.rules) {
+        if (rule.violation) bytes += sizeof(Violation) + text(rule.violation->what);
+      }
+    }
+  }
+  return bytes;
+}
+
 Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState previous,
                 MonotonicTime now) {
   Judgement j;

@@ -150,6 +150,10 @@ struct Judgement {
   JudgeState state;
 };
 
+// About what a state occupies on the heap (map nodes, keys, packed readings, violations):
+// for the controller's benchmark, which must know where its memory goes.
+size_t HeapBytes(const JudgeState& state);
+
 // `previous` by value: a caller that keeps the state moves it in.
 Judgement Judge(const WorkloadObservation& observation, const Policy& policy, JudgeState previous,
                 MonotonicTime now);
