@@ -1,26 +1,31 @@
 // Agent budget (issue 3): CPU per sample of a 110-pod x 3-container node, and RSS at steady
-// state (ring full, server up) <= 10 MiB. Real cgroups when root can create them (empty
-// cgroups, so the kernel still generates every file on read), a fixture tree otherwise.
-// Prints its figures; exits non-zero when over budget.
+// state (ring full, server up) <= 10 MiB, measured on the real groundtruth-agent process and,
+// for comparison, on the old path (the groundtruth binary running the agent in process). Real
+// cgroups when root can create them (empty cgroups, so the kernel still generates every file
+// on read), a fixture tree otherwise. Prints its figures; exits non-zero when over budget.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "agent/certs.h"
 #include "agent/log.h"
-#include "agent/main.h"
 #include "agent/sampler.h"
-#include "agent/server.h"
+#include "tls_client.h"
+#include "wire/samples.h"
 
 namespace gt::agent {
 namespace {
@@ -210,8 +215,21 @@ void BM_EncodeAndStore(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeAndStore)->Unit(benchmark::kMillisecond);
 
-long StatusKiB(const char* field) {
-  std::ifstream in("/proc/self/status");
+// The agent's memory as a node sees it: a real agent process, its ring filled past its bound,
+// its server up and scraped from the cursor as the controller does, measured by VmRSS (every
+// resident page it maps, shared-library pages included) and split by mapping from smaps.
+struct Footprint {
+  long rss_kib = 0, anon_kib = 0, file_kib = 0, hwm_kib = 0;
+  long image_kib = 0;      // the executable's own file pages
+  long libraries_kib = 0;  // shared-library file pages
+  long heap_kib = 0;       // anonymous: [heap], malloc arenas, thread stacks, bss
+  std::vector<std::pair<std::string, long>> libraries;  // largest first
+  uint64_t samples = 0, ring_samples = 0, ring_bytes = 0;
+  std::string error;
+};
+
+long StatusKiB(pid_t pid, const char* field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
@@ -219,77 +237,183 @@ long StatusKiB(const char* field) {
   return -1;
 }
 
-// Run in a fresh process (exec of this binary): the agent's steady state, ring filled to its
-// bound, server listening with TLS loaded; prints "rss_kib anon_kib samples ring_bytes".
-int SteadyStateChild() {
+void ReadSmaps(pid_t pid, const std::string& image, Footprint& f) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::string line, mapping;
+  std::vector<std::pair<std::string, long>> libs;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16 &&
+        line.find(':') > line.find(' ')) {
+      // "start-end perms offset dev inode [path]": the path is the 6th field.
+      std::istringstream fields(line);
+      std::string skip;
+      for (int i = 0; i < 5; ++i) fields >> skip;
+      mapping.clear();
+      std::getline(fields >> std::ws, mapping);
+      continue;
+    }
+    if (line.rfind("Rss:", 0) != 0) continue;
+    long kib = std::atol(line.c_str() + 4);
+    if (mapping.empty() || mapping[0] == '[') {
+      f.heap_kib += kib;
+    } else if (std::filesystem::path(mapping).filename() == image) {
+      f.image_kib += kib;
+    } else {
+      f.libraries_kib += kib;
+      std::string name = std::filesystem::path(mapping).filename();
+      auto it = std::find_if(libs.begin(), libs.end(), [&](auto& l) { return l.first == name; });
+      if (it == libs.end())
+        libs.emplace_back(name, kib);
+      else
+        it->second += kib;
+    }
+  }
+  std::sort(libs.begin(), libs.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  f.libraries = std::move(libs);
+}
+
+uint64_t MetricValue(const std::string& text, const std::string& name) {
+  size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::strtoull(text.c_str() + at + name.size() + 2, nullptr, 10);
+}
+
+// Runs `argv` (an agent) on the bench node until it has taken `samples` samples, scraping
+// /v1/samples from the cursor every 200 ms, then measures it and stops it with SIGTERM.
+Footprint MeasureAgent(std::vector<std::string> argv, const Node& node, const std::string& tls,
+                       const TlsBundle& bundle, uint64_t samples) {
+  Footprint f;
+  const std::string log = tls + "/agent-" + std::to_string(::getpid()) + ".log";
+  collectors::HostPaths host = node.host();
+  for (const std::string& a :
+       {std::string("--listen=127.0.0.1:0"), std::string("--interval=100ms"),
+        // 180 samples and 4 MiB: the ring's default bounds (15 min at 5 s).
+        std::string("--retention=18s"), std::string("--ring-max-mib=4"), "--host-proc=" + host.proc,
+        "--host-sys=" + host.cgroup, "--kubepods-cgroup=" + node.kubepods(),
+        "--tls-ca=" + tls + "/ca.crt", "--tls-cert=" + tls + "/agent.crt",
+        "--tls-key=" + tls + "/agent.key"}) {
+    argv.push_back(a);
+  }
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  uint16_t port = 0;
+  uint64_t cursor = 0;
+  std::string metrics;
+  for (int waited = 0; waited < 600; ++waited) {  // two minutes at most
+    ::usleep(200'000);
+    if (port == 0) {
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      size_t at = text.find(" port=");
+      if (at != std::string::npos) port = static_cast<uint16_t>(std::atoi(text.c_str() + at + 6));
+      if (port == 0) continue;
+    }
+    testing::Reply reply = testing::Get(port, "/v1/samples?since=" + std::to_string(cursor),
+                                        bundle.ca.cert, &bundle.controller);
+    if (reply.status == 200) {
+      if (auto decoded = wire::DecodeSamplesResponse(reply.body)) cursor = decoded->cursor;
+    }
+    if (cursor >= samples) break;
+  }
+  testing::Reply reply = testing::Get(port, "/metrics", bundle.ca.cert, &bundle.controller);
+  f.samples = MetricValue(reply.body, "groundtruth_agent_samples_total");
+  f.ring_samples = MetricValue(reply.body, "groundtruth_agent_ring_samples");
+  f.ring_bytes = MetricValue(reply.body, "groundtruth_agent_ring_bytes");
+  if (cursor < samples) {
+    f.error = "agent " + argv[0] + " reached sample " + std::to_string(cursor) + " of " +
+              std::to_string(samples) + " (log " + log + ")";
+  }
+  f.rss_kib = StatusKiB(pid, "VmRSS:");
+  f.anon_kib = StatusKiB(pid, "RssAnon:");
+  f.file_kib = StatusKiB(pid, "RssFile:");
+  f.hwm_kib = StatusKiB(pid, "VmHWM:");
+  ReadSmaps(pid, std::filesystem::path(argv[0]).filename(), f);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (f.error.empty()) ::unlink(log.c_str());
+  return f;
+}
+
+double MiB(long kib) { return kib / 1024.0; }
+
+void Print(const char* what, const Footprint& f) {
+  std::printf(
+      "%s: RSS %.1f MiB (peak %.1f) = anonymous %.1f + file-backed %.1f; by mapping: "
+      "executable %.1f, shared libraries %.1f, heap/arenas/stacks %.1f MiB; %llu samples "
+      "taken, ring %llu samples in %.2f MiB\n",
+      what, MiB(f.rss_kib), MiB(f.hwm_kib), MiB(f.anon_kib), MiB(f.file_kib), MiB(f.image_kib),
+      MiB(f.libraries_kib), MiB(f.heap_kib), static_cast<unsigned long long>(f.samples),
+      static_cast<unsigned long long>(f.ring_samples), f.ring_bytes / 1048576.0);
+  if (!f.libraries.empty()) {
+    std::printf("  libraries:");
+    for (const auto& [name, kib] : f.libraries) std::printf(" %s %.2f", name.c_str(), MiB(kib));
+    std::printf(" MiB\n");
+  }
+}
+
+// The lean groundtruth-agent that `groundtruth agent` execs, against the old path: the
+// groundtruth binary running the agent in process (a copy with no groundtruth-agent beside it).
+int SteadyState() {
   SetLogEnabled(false);
-  TuneAllocatorForSteadyState();  // as AgentMain does
   Node node;
-  SystemClock clock;
-  Ring ring(RingLimits{});
-  AgentMetrics metrics;
-  SamplerOptions options;
-  options.host = node.host();
-  options.kubepods_relative = node.kubepods();
-  auto sampler = Sampler::Create(options, ring, clock, metrics);
-  if (!sampler) return 1;
   char tmpl[] = "/tmp/gt-agent-bench-tls-XXXXXX";
   std::string tls_dir = ::mkdtemp(tmpl);
   auto bundle = MakeTlsBundle(TlsBundleOptions{});
   if (!bundle || !WriteTlsBundle(*bundle, tls_dir, true)) return 1;
-  ServerOptions so;
-  so.listen = "127.0.0.1:0";
-  so.tls_ca = tls_dir + "/ca.crt";
-  so.tls_cert = tls_dir + "/agent.crt";
-  so.tls_key = tls_dir + "/agent.key";
-  auto server = Server::Start(so, ring, metrics, clock, ServedNode{{"bench", "b"}});
-  if (!server) return 1;
-  for (int i = 0; i < 400; ++i) (void)(*sampler)->SampleOnce();  // past the ring's bounds
-  long rss = StatusKiB("VmRSS:");
-  long anon = StatusKiB("RssAnon:");
-  long hwm = StatusKiB("VmHWM:");
-  std::printf("%ld %ld %ld %zu %zu\n", rss, anon, hwm, ring.size(), ring.stored_bytes());
-  (*server)->Stop();
-  std::filesystem::remove_all(tls_dir);
-  return 0;
+  constexpr uint64_t kSamples = 400;  // past the ring's bounds
+  Footprint lean = MeasureAgent({GT_LEAN_AGENT}, node, tls_dir, *bundle, kSamples);
+  Footprint fat;
+  const std::string copy = tls_dir + "/groundtruth";
+  std::error_code ec;
+  if (std::filesystem::copy_file(GT_GROUNDTRUTH, copy, ec)) {
+    fat = MeasureAgent({copy, "agent"}, node, tls_dir, *bundle, kSamples);
+  } else {
+    fat.error = "cannot copy " + std::string(GT_GROUNDTRUTH) + ": " + ec.message();
+  }
+  std::filesystem::remove_all(tls_dir, ec);
+
+  std::printf(
+      "agent steady state (%d pods x %d containers, %s, server up and scraped, ring "
+      "full):\n",
+      kPods, kContainers, node.real() ? "real cgroups" : "fixture tree");
+  if (fat.error.empty()) {
+    Print("  groundtruth agent, in process (old path)", fat);
+  } else {
+    std::printf("  old path not measured: %s\n", fat.error.c_str());
+  }
+  if (!lean.error.empty()) {
+    std::fprintf(stderr, "agent steady state: %s\n", lean.error.c_str());
+    return 1;
+  }
+  Print("  groundtruth-agent (what `groundtruth agent` execs)", lean);
+  double rss_mib = MiB(lean.rss_kib);
+  if (fat.error.empty() && lean.rss_kib > 0) {
+    std::printf("  lean / old path: RSS %.2fx, anonymous %.2fx, file-backed %.2fx\n",
+                static_cast<double>(lean.rss_kib) / fat.rss_kib,
+                static_cast<double>(lean.anon_kib) / fat.anon_kib,
+                static_cast<double>(lean.file_kib) / fat.file_kib);
+  }
+  std::printf("  budget %.0f MiB: %s (RSS %.1f MiB)\n", kRssBudgetMiB,
+              rss_mib <= kRssBudgetMiB ? "within" : "OVER", rss_mib);
+  return rss_mib <= kRssBudgetMiB ? 0 : 1;
 }
 
 }  // namespace
 }  // namespace gt::agent
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--steady-state-child") == 0) {
-    return gt::agent::SteadyStateChild();
-  }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-
-  int out[2];
-  if (::pipe(out) != 0) return 1;
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::dup2(out[1], 1);
-    ::execl("/proc/self/exe", argv[0], "--steady-state-child", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ::close(out[1]);
-  char buf[256] = {};
-  ssize_t n = ::read(out[0], buf, sizeof buf - 1);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  long rss = 0, anon = 0, hwm = 0;
-  size_t samples = 0, bytes = 0;
-  if (n <= 0 || std::sscanf(buf, "%ld %ld %ld %zu %zu", &rss, &anon, &hwm, &samples, &bytes) != 5) {
-    std::fprintf(stderr, "agent steady state: child failed\n");
-    return 1;
-  }
-  double rss_mib = rss / 1024.0;
-  std::printf(
-      "agent steady state (%d pods x %d containers, server up, ring full): RSS %.1f MiB "
-      "(anonymous %.1f MiB, peak %.1f MiB); ring %zu samples in %.2f MiB; budget %.0f MiB: %s\n",
-      gt::agent::kPods, gt::agent::kContainers, rss_mib, anon / 1024.0, hwm / 1024.0, samples,
-      bytes / 1048576.0, gt::agent::kRssBudgetMiB,
-      rss_mib <= gt::agent::kRssBudgetMiB ? "within" : "OVER");
-  return rss_mib <= gt::agent::kRssBudgetMiB ? 0 : 1;
+  return gt::agent::SteadyState();
 }

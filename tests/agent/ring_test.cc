@@ -2,13 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace gt::agent {
 namespace {
 
 std::shared_ptr<const StoredSample> Make(uint64_t seq, size_t json_bytes = 100) {
-  // Digits of the seq repeated: compresses like a real sample does, differs per seq.
+  // Digits of the seq repeated: compresses like a real sample does, differs per seq. Fixed
+  // width, so that every seq compresses to about the same size (the byte-bound test counts).
   std::string json = "{\"seq\":" + std::to_string(seq) + ",\"pad\":\"";
-  while (json.size() + 2 < json_bytes) json += std::to_string(seq * 7919 + json.size());
+  while (json.size() + 2 < json_bytes) {
+    char digits[24];
+    std::snprintf(digits, sizeof digits, "%08llu",
+                  static_cast<unsigned long long>(seq * 7919 + json.size()));
+    json += digits;
+  }
   json.resize(json_bytes - 2);
   json += "\"}";
   auto stored = StoredSample::Compress(seq, MonotonicTime(seq * 5'000'000'000), json);
