@@ -78,9 +78,9 @@ void TuneAllocator() {
 #ifdef M_ARENA_MAX
   // glibc gives each thread that allocates its own arena (up to 8 per core), and memory
   // freed in one stays there. Scraper threads decode agent payloads whose readings the
-  // reconcile thread keeps: with an arena each, ~30 MiB of a 10,000-workload cluster's
-  // RSS was free memory held by idle arenas (docs/benchmarks.md, controller). Two arenas
-  // keep most of that contention away from the reconcile thread.
+  // reconcile thread keeps; at 10,000 workloads, RSS was ~60 MiB above the live heap with
+  // an arena per thread, ~10 MiB less with two (docs/benchmarks.md, controller). Two, not
+  // one, keep the scrapers' allocations from contending with the reconcile thread.
   mallopt(M_ARENA_MAX, 2);
 #endif
 }

@@ -546,16 +546,14 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
   }
 }
 
-void AdvanceNode(InstanceTrack& track, const std::vector<NStep>& steps, const Policy& p) {
-  if (!p.node_overcommitted.enabled) track.rule(Rule::kNodeOvercommitted) = RuleTrack{};
+void AdvanceNode(NodeTrack& track, const std::vector<NStep>& steps, const Policy& p) {
+  if (!p.node_overcommitted.enabled) track.overcommitted = RuleTrack{};
   for (size_t i = 0; i < steps.size(); ++i) {
     const NStep& s = steps[i];
     if (s.end <= track.processed_until) continue;
-    if (!s.gap) track.covered += s.end - s.start;
     if (p.node_overcommitted.enabled) {
-      Apply(track.rule(Rule::kNodeOvercommitted),
-            NodeOvercommittedTick(steps, i, p.node_overcommitted), s.start, s.end,
-            RecoveryOf(p.node_overcommitted));
+      Apply(track.overcommitted, NodeOvercommittedTick(steps, i, p.node_overcommitted), s.start,
+            s.end, RecoveryOf(p.node_overcommitted));
     }
     track.processed_until = s.end;
   }
@@ -655,7 +653,7 @@ struct Finding {
   std::string reason;
   const ContainerObservation* container = nullptr;  // null for a node finding
   std::string node;
-  const InstanceTrack* track = nullptr;
+  const InstanceTrack* track = nullptr;  // null for a node finding
   const RuleTrack* rule = nullptr;
 };
 
@@ -879,13 +877,16 @@ size_t HeapBytes(const JudgeState& state) {
   constexpr size_t kNode = 4 * sizeof(void*);
   auto text = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t bytes = 0;
-  for (const auto* tracks : {&state.instances, &state.nodes}) {
-    for (const auto& [key, track] : *tracks) {
-      bytes += kNode + sizeof(key) + sizeof(track) + text(key) + text(track.recent);
-      for (const RuleTrack& rule : track.rules) {
-        if (rule.violation) bytes += sizeof(Violation) + text(rule.violation->what);
-      }
-    }
+  auto rule = [&](const RuleTrack& r) {
+    return r.violation ? sizeof(Violation) + text(r.violation->what) : 0;
+  };
+  for (const auto& [key, track] : state.instances) {
+    bytes += kNode + sizeof(key) + sizeof(track) + text(key) + text(track.recent);
+    for (const RuleTrack& r : track.rules) bytes += rule(r);
+  }
+  for (const auto& [key, track] : state.nodes) {
+    bytes += kNode + sizeof(key) + sizeof(track) + text(key) + text(track.recent) +
+             rule(track.overcommitted);
   }
   return bytes;
 }
@@ -967,22 +968,17 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   for (const std::string& node : nodes) {
     auto readings = obs.nodes.find(node);
     if (readings == obs.nodes.end()) continue;
-    InstanceTrack& track = j.state.nodes[node];
+    NodeTrack& track = j.state.nodes[node];
     std::vector<NodeReading> all = UnpackNodeReadings(track.recent);
     all.insert(all.end(), readings->second.begin(), readings->second.end());
     const std::vector<NStep> steps =
         BuildSteps(all, obs.observing_since, now, p.observation.max_gap);
     AdvanceNode(track, steps, p);
     track.recent = PackReadings(RetainedNode(all, steps, obs.observing_since, now, p));
-    for (size_t r = 0; r < kRuleCount; ++r) {
-      const RuleTrack& rule = track.rules[r];
-      if (!rule.active()) continue;
-      Finding f{static_cast<Rule>(r),
-                std::string(ToString(static_cast<Rule>(r))),
-                nullptr,
-                node,
-                &track,
-                &rule};
+    if (track.overcommitted.active()) {
+      Finding f{
+          Rule::kNodeOvercommitted, std::string(reason::kNodeOvercommitted), nullptr, node, nullptr,
+          &track.overcommitted};
       if (p.node_overcommit_blames_workload) {
         findings.push_back(f);
       } else {

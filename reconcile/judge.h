@@ -137,12 +137,19 @@ struct InstanceTrack {
   bool memory_psi_seen = false;  // any reading had memory PSI: the rules that use it apply
 };
 
+// A node's: only NodeOvercommitted reads node readings.
+struct NodeTrack {
+  MonotonicTime processed_until{0};
+  RuleTrack overcommitted;
+  std::string recent;  // packed (history.h)
+};
+
 // State carried between evaluations: per container instance ("<pod>/<container>") and per
 // node, each with its rules' tracks by reason.
 struct JudgeState {
   std::optional<int64_t> generation;
   std::map<std::string, InstanceTrack> instances;
-  std::map<std::string, InstanceTrack> nodes;
+  std::map<std::string, NodeTrack> nodes;
 };
 
 struct Judgement {
