@@ -163,7 +163,16 @@ std::string Pack(const std::vector<const R*>& readings) {
     uint64_t present = 0;
     const S cur = ToSlots(*r, present);
     PutVarint(out, present);
-    for (size_t i = 0; i < cur.size(); ++i) PutVarint(out, ZigZag(cur[i] - prev[i]));
+    // Most fields of a healthy container do not move between readings: a bit per field
+    // says which did, and only those follow.
+    uint64_t changed = 0;
+    for (size_t i = 0; i < cur.size(); ++i) {
+      if (cur[i] != prev[i]) changed |= uint64_t{1} << i;
+    }
+    PutVarint(out, changed);
+    for (size_t i = 0; i < cur.size(); ++i) {
+      if (changed & (uint64_t{1} << i)) PutVarint(out, ZigZag(cur[i] - prev[i]));
+    }
     if constexpr (std::is_same_v<R, CgroupReading>) {
       if (present & kBlocked) {
         PutVarint(out, r->blocked.size());
@@ -188,8 +197,11 @@ std::vector<R> Unpack(std::string_view in) {
   while (!in.empty()) {
     std::optional<uint64_t> present = GetVarint(in);
     if (!present) return {};
-    S cur{};
+    std::optional<uint64_t> changed = GetVarint(in);
+    if (!changed) return {};
+    S cur = prev;
     for (size_t i = 0; i < cur.size(); ++i) {
+      if ((*changed & (uint64_t{1} << i)) == 0) continue;
       std::optional<uint64_t> z = GetVarint(in);
       if (!z) return {};
       cur[i] = prev[i] + UnZigZag(*z);

@@ -1,7 +1,7 @@
 // The recent readings a Judge carries between evaluations, packed: only the fields the
-// rules read, each as a varint of its change since the previous reading. Windows slide over
-// these, so a caller may pass only the readings it has not passed before (plus one base),
-// and a cluster of 50,000 containers holds minutes of history in a few MiB.
+// rules read, the ones that changed since the previous reading as varints of the change
+// (a healthy container's reading packs into ~15 bytes). Windows slide over these, so a caller
+// may pass only the readings it has not passed before (plus one base).
 #pragma once
 
 #include <cstdint>

@@ -96,7 +96,7 @@ TEST(History, HealthyReadingsPackSmall) {
   std::vector<CgroupReading> s = Series(Healthy(), 60, seconds(5), Nothing);
   std::vector<const CgroupReading*> in;
   for (const CgroupReading& r : s) in.push_back(&r);
-  EXPECT_LE(PackReadings(in).size(), 61u * 48);
+  EXPECT_LE(PackReadings(in).size(), 61u * 20);
   EXPECT_TRUE(PackReadings(std::vector<const CgroupReading*>{}).empty());
   EXPECT_TRUE(UnpackReadings("").empty());
 }
