@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"groundtruth/tests/e2e/harness"
@@ -254,12 +255,18 @@ func TestGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		playVerdict(t, ctx, c, ns, "stale", "True", "Compliant", "every rule holds")
-		if d, err = deployments.Get(ctx, "stale", metav1.GetOptions{}); err != nil {
-			t.Fatal(err)
-		}
 		// A new release: the template changes, metadata.generation advances, the verdict does not.
-		d.Spec.Template.Annotations = map[string]string{"release": "2"}
-		d, err = deployments.Update(ctx, d, metav1.UpdateOptions{})
+		// The Deployment controller may still be writing the status the verdict's annotation
+		// (a generation bump) caused: retry on conflict, as any client must.
+		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur, err := deployments.Get(ctx, "stale", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			cur.Spec.Template.Annotations = map[string]string{"release": "2"}
+			d, err = deployments.Update(ctx, cur, metav1.UpdateOptions{})
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -145,8 +145,11 @@ func TestLoop(t *testing.T) {
 			started = l.Items[0].Status.ContainerStatuses[0].State.Running.StartedAt.Time
 			return true, nil
 		})
+		// The condition and its mirror annotation are two writes: wait for both.
 		v := e.waitVerdict(ctx, "deploy", "memory-thrash", 2*time.Minute+10*time.Second, "False/MemoryThrashing",
-			func(v verdict) bool { return v.Present && v.Status == "False" })
+			func(v verdict) bool {
+				return v.Present && v.Status == "False" && strings.HasPrefix(v.Annotation, "False/")
+			})
 		seen := time.Now()
 		if v.Reason != "MemoryThrashing" {
 			t.Errorf("thrash workload judged False for %s, want MemoryThrashing: %s", v.Reason, v)
@@ -211,6 +214,24 @@ func TestLoop(t *testing.T) {
 		steadyStart = e.waitVerdict(ctx, "deploy", "steady", 90*time.Second, "True/Compliant", func(v verdict) bool {
 			return v.is("True", "Compliant") && strings.HasPrefix(v.Annotation, "True/Compliant/")
 		})
+		// The annotation moved the Deployment's generation, and the Deployment controller
+		// answers with a status write of its own (observedGeneration): steady state starts
+		// once it has.
+		lastVersion, quietSince := "", time.Now()
+		e.waitFor(ctx, "the Deployment controller to observe the steady Deployment's generation", 30*time.Second,
+			func(ctx context.Context) (bool, error) {
+				d, err := apps.Deployments(loopAppNS).Get(ctx, "steady", metav1.GetOptions{})
+				if err != nil || d.Status.ObservedGeneration != d.Generation {
+					return false, nil
+				}
+				if d.ResourceVersion != lastVersion {
+					lastVersion, quietSince = d.ResourceVersion, time.Now()
+				}
+				return time.Since(quietSince) >= 3*time.Second, nil
+			})
+		if v, err := e.get(ctx, "deploy", "steady"); err == nil {
+			steadyStart = v
+		}
 		if d, err := apps.Deployments(loopAppNS).Get(ctx, "steady", metav1.GetOptions{}); err == nil {
 			d.APIVersion, d.Kind = "apps/v1", "Deployment"
 			e.capture(ctx, "deployment-true-compliant.json", d)
