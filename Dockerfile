@@ -1,9 +1,9 @@
-# One static-ish binary on a slim runtime. Build: `docker build -t groundtruth:v0.1.0 .` (the tag
+# Two binaries (groundtruth, and the statically linked groundtruth-agent it execs) on a slim runtime. Build: `docker build -t groundtruth:v0.1.0 .` (the tag
 # manifests/base names).
 FROM debian:bookworm AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       make cmake ninja-build g++ libcpprest-dev nlohmann-json3-dev libfmt-dev libssl-dev \
-      libboost-dev libboost-system-dev libyaml-cpp-dev libcli11-dev \
+      libboost-dev libboost-system-dev libyaml-cpp-dev libcli11-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
