@@ -1,5 +1,5 @@
-# Two binaries (groundtruth, and the statically linked groundtruth-agent it execs) on a slim runtime. Build: `docker build -t groundtruth:v0.1.0 .` (the tag
-# manifests/base names).
+# Two binaries on a slim runtime: groundtruth, and the statically linked groundtruth-agent
+# it execs. Build: `docker build -t groundtruth:v0.1.0 .` (the tag manifests/base names).
 FROM debian:bookworm AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       make cmake ninja-build g++ libcpprest-dev nlohmann-json3-dev libfmt-dev libssl-dev \
