@@ -17,8 +17,10 @@
 #include "agent/certs.h"
 #include "controller/agent_client.h"
 #include "controller/config.h"
+#include "controller/controller.h"
 #include "controller/probe_server.h"
 #include "controller/reconcile_judge.h"
+#include "fakes.h"
 #include "wire/samples.h"
 
 namespace gt::controller {
@@ -271,6 +273,59 @@ TEST(ReconcileJudge, MissingReadingsAreNoDataNeverFalse) {
   observation.containers[0].readings = {stale};
   verdict = judge.Evaluate(key, observation, {}, MonotonicTime(2000s));
   EXPECT_NE(verdict.status, reconcile::ConditionStatus::kFalse);
+}
+
+// The controller keeps only the last judged reading of each container between passes; the
+// sustained windows (here 2 x 60 s of memory PSI) must come from the judge's own state.
+// Before it carried them, this thrashing container was judged Compliant.
+TEST(ReconcileJudge, ThrashingThroughTheControllerIsFalse) {
+  std::ostringstream text;
+  Logger log(text);
+  FakeClock clock;
+  ReconcileJudge judge(reconcile::DefaultPolicy(), log);
+  testing::FakeStatusWriter writer;
+  testing::FakeEvents events;
+  testing::FakeLeadership leadership;
+  Metrics metrics;
+  Controller ctl(ControllerOptions{}, clock, judge, writer, events, leadership, metrics, log);
+  const testing::json template_ = testing::PodTemplate("web", "nginx:1");
+  ctl.UpsertWorkload(testing::MustWorkload(
+      WorkloadKind::kDeployment, testing::WorkloadJson("Deployment", "web", "d1", 1, template_)));
+  ctl.UpsertReplicaSet(
+      *ReplicaSetFromJson(testing::ReplicaSetJson("web-1", "rs1", "d1", "1", template_, "h1")));
+  ctl.UpsertPod(
+      testing::MustPod(testing::PodJson("web-1-a", "p1", "ReplicaSet", "rs1", "node-1", "c-web")));
+  ctl.UpsertAgent(*AgentPodFromJson(testing::AgentJson("agent-x", "a1", "node-1", "10.1.0.5")));
+
+  CgroupReading r;
+  r.memory.usage_bytes = (2ull << 30) - (40ull << 20);  // 1.96Gi of the 2Gi limit
+  r.memory.limit_bytes = 2ull << 30;
+  r.memory.pressure = Pressure{PressureLine{}, PressureLine{}};
+  std::optional<reconcile::Verdict> verdict;
+  for (uint64_t cursor = 1; cursor <= 40; ++cursor) {  // 400 s, a pass every 10 s
+    clock.Advance(10s);
+    r.memory.pressure->some.total_us += 3'400'000;  // stalled 34% of the time
+    r.time = clock.Monotonic();
+    wire::SamplesResponse response;
+    response.node = {"node-1", "boot-1"};
+    response.cursor = cursor;
+    wire::Sample sample;
+    sample.seq = cursor;
+    sample.monotonic = clock.Monotonic();
+    sample.node.time = sample.monotonic;
+    wire::PodSample pod;
+    pod.uid = "p1";
+    pod.containers.push_back(wire::ContainerSample{"c-web", "containerd", r});
+    sample.pods.push_back(pod);
+    response.samples.push_back(sample);
+    ctl.IngestScrape(ctl.PlanScrapes().at(0), response);
+    ctl.RunPass();
+    verdict = ctl.VerdictOf(WorkloadKey{WorkloadKind::kDeployment, "shop", "web"});
+    ASSERT_TRUE(verdict);
+    EXPECT_NE(verdict->status, reconcile::ConditionStatus::kTrue) << verdict->message;
+  }
+  EXPECT_EQ(verdict->status, reconcile::ConditionStatus::kFalse) << verdict->message;
+  EXPECT_EQ(verdict->reason, "MemoryThrashing") << verdict->message;
 }
 
 TEST(ReconcileJudge, BadOverrideIsLoggedOnceAndIgnored) {
