@@ -608,3 +608,49 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace gt::reconcile
+
+namespace gt::reconcile {
+namespace {
+
+using namespace testing;  // NOLINT: test helpers
+
+// Feeds `w` as the controller does (each call: the last reading it passed and the new ones,
+// container and node alike) and checks every verdict against the whole history.
+void ExpectFeedMatchesWholeHistory(const WorkloadObservation& w, const Policy& p, int steps) {
+  JudgeState fed;
+  for (int i = 1; i <= steps; ++i) {
+    WorkloadObservation feed = w;
+    auto last_two = [&](auto& readings) {
+      std::erase_if(readings, [&](const auto& r) { return r.time < At((i - 1) * 10); });
+    };
+    for (ContainerObservation& c : feed.containers) last_two(c.readings);
+    for (auto& [node, readings] : feed.nodes) last_two(readings);
+    Judgement f = Judge(feed, p, std::move(fed), At(i * 10));
+    fed = std::move(f.state);
+    EXPECT_EQ(f.verdict.message, Judge(w, p, JudgeState{}, At(i * 10)).verdict.message)
+        << "at " << i * 10 << "s";
+  }
+}
+
+TEST(Judge, AThreadInDLongerThanEveryWindowIsMeasuredFromWhereItBegan) {
+  // 8 minutes in D: past the 5-minute span the state otherwise keeps.
+  auto s = Series(Healthy(), 60, kEvery, [](CgroupReading& r, int i, double) {
+    if (i >= 5) r.blocked = {BlockedThread{77, 77, 42, "mysqld"}};
+  });
+  Verdict whole = JudgeOnce(Workload({Container(s)}), At(600));
+  EXPECT_NE(whole.message.find("in uninterruptible sleep (D) for 9m10s"), std::string::npos)
+      << whole.message;
+  ExpectFeedMatchesWholeHistory(Workload({Container(s)}), DefaultPolicy(), 60);
+}
+
+TEST(Judge, NodeWindowsComeFromTheStateToo) {
+  WorkloadObservation w = Workload({Container(Series(Healthy(), 40, kEvery, Nothing))});
+  w.nodes["node-3"] = Overcommitted(40);
+  Policy blame = DefaultPolicy();
+  ASSERT_TRUE(ApplyOverride(blame, "node-overcommitted.blame", "true"));
+  ExpectFeedMatchesWholeHistory(w, DefaultPolicy(), 40);
+  ExpectFeedMatchesWholeHistory(w, blame, 40);
+}
+
+}  // namespace
+}  // namespace gt::reconcile
