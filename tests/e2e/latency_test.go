@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -27,14 +25,7 @@ func TestDetectionLatencyShippedDefaults(t *testing.T) {
 	defer cancel()
 	e.startController("--scope=gitops")
 
-	tmpl := podTemplate("memory-thrash", corev1.Container{
-		Name: "thrash", Image: "example/thrash:1.0",
-		Command: []string{e.examples + "/thrash", t.TempDir()},
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
-		},
-	})
+	tmpl := thrashTemplate(e.examples, t.TempDir())
 	if _, err := e.c.Client.AppsV1().Deployments(loopAppNS).Create(ctx, deployment("memory-thrash", 1, tmpl, "node-1"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -633,3 +633,16 @@ func (e *loopEnv) capture(ctx context.Context, file string, obj any) {
 		e.t.Logf("capture: %v", err)
 	}
 }
+
+// thrashTemplate is the memory-thrash example as a pod template: 40 MiB anonymous plus a
+// 40 MiB file re-read under a 64 MiB limit (examples/memory-thrash), its data in dataDir.
+func thrashTemplate(examples, dataDir string) corev1.PodTemplateSpec {
+	return podTemplate("memory-thrash", corev1.Container{
+		Name: "thrash", Image: "example/thrash:1.0",
+		Command: []string{examples + "/thrash", dataDir},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
+		},
+	})
+}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -115,14 +113,7 @@ func TestLoop(t *testing.T) {
 	}()
 
 	t.Run("1 thrash detected", func(t *testing.T) {
-		tmpl := podTemplate("memory-thrash", corev1.Container{
-			Name: "thrash", Image: "example/thrash:1.0",
-			Command: []string{e.examples + "/thrash", t.TempDir()},
-			Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
-			},
-		})
+		tmpl := thrashTemplate(e.examples, t.TempDir())
 		thrash := deployment("memory-thrash", 1, tmpl, "node-1")
 		if _, err := apps.Deployments(loopAppNS).Create(ctx, thrash, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
