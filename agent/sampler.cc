@@ -93,15 +93,13 @@ Status Sampler::SampleOnce() {
 
   Result<NodeReading> node = node_reader_->Read(start);
   if (node) {
-    sample.node = *node;
+    sample.node = std::move(*node);
+    if (node_failing_) LogInfo("node files readable again");
+    node_failing_ = false;
   } else {
     metrics_.read_errors.fetch_add(1, std::memory_order_relaxed);
     if (!node_failing_) LogWarning("cannot read node files: " + node.error().ToString());
     node_failing_ = true;
-  }
-  if (node && node_failing_) {
-    LogInfo("node files readable again");
-    node_failing_ = false;
   }
 
   Result<std::vector<collectors::DiscoveredPod>> pods =
