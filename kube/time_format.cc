@@ -1,5 +1,6 @@
 #include "kube/time_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -79,8 +80,15 @@ std::optional<WallTime> ParseTime(std::string_view s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  const std::time_t tt = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(tt - offset_s) +
+  // system_clock counts nanoseconds in 64 bits: 1678 to 2262. A credential valid "until
+  // 4060" is legal input, so a time outside [1900, 2200] is clamped to that edge, which
+  // compares with any real clock reading exactly as the original would, and leaves room
+  // for the lease arithmetic done on it.
+  constexpr std::time_t kEarliest = -2208988800;  // 1900-01-01T00:00:00Z
+  constexpr std::time_t kLatest = 7258118400;     // 2200-01-01T00:00:00Z
+  const std::time_t tt = std::clamp<std::time_t>(timegm(&tm) - offset_s, kEarliest, kLatest);
+  if (tt == kEarliest || tt == kLatest) return std::chrono::system_clock::from_time_t(tt);
+  return std::chrono::system_clock::from_time_t(tt) +
          std::chrono::duration_cast<std::chrono::system_clock::duration>(
              std::chrono::nanoseconds(frac_ns));
 }

@@ -493,6 +493,10 @@ TEST(TimeFormat, ParsesKubernetesTimes) {
   EXPECT_FALSE(ParseTime("2026-11-24 03:35:15Z"));
   EXPECT_FALSE(ParseTime("2026-13-24T03:35:15Z"));
   EXPECT_FALSE(ParseTime("yesterday"));
+  // Beyond what system_clock holds in nanoseconds: clamped, not overflowed (found by fuzzing).
+  EXPECT_EQ(FormatTime(*ParseTime("4060-01-02T03:04:05Z")), "2200-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTime(*ParseTime("0001-01-01T00:00:00Z")), "1900-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTime(*ParseTime("2199-12-31T23:59:59Z")), "2199-12-31T23:59:59Z");
 }
 
 }  // namespace
