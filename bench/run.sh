@@ -20,6 +20,10 @@ for bin in "$dir"/*; do
   found=1
   echo "== $(basename "$bin")"
   "$bin" "$@" || status=1
+  if [ "$(basename "$bin")" = gt_controller_bench ]; then
+    echo "== gt_controller_bench, shipped defaults (5 min windows, agent every 5 s)"
+    GT_BENCH_DEFAULT_WINDOWS=1 "$bin" "$@" || status=1
+  fi
 done
 # The verdict-quality corpus with the rules' default 5m windows: the latency figures of
 # docs/verdict-quality.md (about an hour; GT_BENCH_SCENARIOS=0 skips it).

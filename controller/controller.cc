@@ -205,16 +205,18 @@ reconcile::WorkloadObservation Controller::Observe(
       auto state = std::find_if(pod->statuses.begin(), pod->statuses.end(),
                                 [&](const ContainerState& s) { return s.name == spec.name; });
       if (state == pod->statuses.end() || state->id.empty()) continue;  // not created yet
-      const std::vector<CgroupReading>* readings = series_.Find(pod->uid, state->id);
-      bool no_readings = readings == nullptr || readings->empty();
-      if (no_readings && now - state->id_seen_at < options_.new_container_grace) continue;
+      std::optional<std::vector<CgroupReading>> readings = series_.Find(pod->uid, state->id);
+      // Scraped before but nothing new since the last pass: still passed (without
+      // readings), so the judge keeps judging from the readings it holds until they age out.
+      bool never_scraped = !readings;
+      if (never_scraped && now - state->id_seen_at < options_.new_container_grace) continue;
       reconcile::ContainerObservation container;
       container.container = spec.name;
       container.pod = pod->name;
       container.node = pod->node;
       container.declared = spec.declared;
-      if (!no_readings) {
-        container.readings = *readings;
+      if (!never_scraped) {
+        container.readings = std::move(*readings);
         judged->emplace_back(pod->uid, state->id);
       }
       observation.containers.push_back(std::move(container));
@@ -270,7 +272,7 @@ PassStats Controller::RunPass() {
       judged.clear();
       reconcile::WorkloadObservation observation = Observe(workload, runtime, now, &judged);
       Adopt(runtime, judge_.Evaluate(key, observation, workload.overrides, now), now);
-      for (const auto& [pod_uid, container_id] : judged) series_.KeepNewest(pod_uid, container_id);
+      for (const auto& [pod_uid, container_id] : judged) series_.DropJudged(pod_uid, container_id);
       for (const auto& [node, readings] : observation.nodes) judged_nodes.insert(node);
       ++stats.judged;
       switch (runtime.verdict.status) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "reconcile/history.h"
+
 namespace gt::controller {
 namespace {
 
@@ -23,32 +25,51 @@ void DropBefore(std::vector<Reading>& series, MonotonicTime cutoff) {
 
 }  // namespace
 
+namespace {
+
+std::string Pack(const std::vector<CgroupReading>& readings) {
+  std::vector<const CgroupReading*> pointers;
+  pointers.reserve(readings.size());
+  for (const CgroupReading& r : readings) pointers.push_back(&r);
+  return reconcile::PackReadings(pointers);
+}
+
+}  // namespace
+
 void SeriesStore::Append(const std::string& pod_uid, const std::string& container_id,
                          const CgroupReading& reading) {
   std::vector<ContainerSeries>& containers = pods_[pod_uid];
-  for (ContainerSeries& series : containers) {
-    if (series.id == container_id) {
-      AppendBounded(series.readings, reading, options_.max_samples);
-      return;
-    }
+  auto series = std::find_if(containers.begin(), containers.end(),
+                             [&](const ContainerSeries& s) { return s.id == container_id; });
+  if (series == containers.end()) {
+    containers.push_back(ContainerSeries{container_id, reading.time, Pack({reading}), 1});
+    return;
   }
-  // No reserve: between passes a series holds 1-3 readings, and 50,000 of them at the
-  // full bound would be most of the controller's memory.
-  containers.push_back(ContainerSeries{container_id, {reading}});
+  if (reading.time <= series->newest) return;
+  series->newest = reading.time;
+  if (series->count == 0) {  // the common case: one new reading since the last pass
+    series->packed = Pack({reading});
+    series->count = 1;
+    return;
+  }
+  std::vector<CgroupReading> readings = reconcile::UnpackReadings(series->packed);
+  AppendBounded(readings, reading, options_.max_samples);
+  series->packed = Pack(readings);
+  series->count = static_cast<uint32_t>(readings.size());
 }
 
 void SeriesStore::AppendNode(const std::string& node, const NodeReading& reading) {
   AppendBounded(nodes_[node], reading, options_.max_samples);
 }
 
-const std::vector<CgroupReading>* SeriesStore::Find(const std::string& pod_uid,
-                                                    const std::string& container_id) const {
+std::optional<std::vector<CgroupReading>> SeriesStore::Find(
+    const std::string& pod_uid, const std::string& container_id) const {
   auto it = pods_.find(pod_uid);
-  if (it == pods_.end()) return nullptr;
+  if (it == pods_.end()) return std::nullopt;
   for (const ContainerSeries& series : it->second) {
-    if (series.id == container_id) return &series.readings;
+    if (series.id == container_id) return reconcile::UnpackReadings(series.packed);
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 const std::vector<NodeReading>* SeriesStore::FindNode(const std::string& node) const {
@@ -56,13 +77,13 @@ const std::vector<NodeReading>* SeriesStore::FindNode(const std::string& node) c
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-void SeriesStore::KeepNewest(const std::string& pod_uid, const std::string& container_id) {
+void SeriesStore::DropJudged(const std::string& pod_uid, const std::string& container_id) {
   auto it = pods_.find(pod_uid);
   if (it == pods_.end()) return;
   for (ContainerSeries& series : it->second) {
-    if (series.id == container_id && series.readings.size() > 1) {
-      series.readings.erase(series.readings.begin(), series.readings.end() - 1);
-      if (series.readings.capacity() > 4) series.readings.shrink_to_fit();  // after a backlog
+    if (series.id == container_id) {
+      std::string().swap(series.packed);  // freed, not cleared: 50,000 capacities add up
+      series.count = 0;
     }
   }
 }
@@ -81,8 +102,15 @@ void SeriesStore::Prune(MonotonicTime now) {
   MonotonicTime cutoff = now - options_.retention;
   for (auto it = pods_.begin(); it != pods_.end();) {
     auto& containers = it->second;
-    for (ContainerSeries& series : containers) DropBefore(series.readings, cutoff);
-    std::erase_if(containers, [](const ContainerSeries& s) { return s.readings.empty(); });
+    for (ContainerSeries& series : containers) {
+      if (series.count == 0 || series.newest < cutoff) continue;  // nothing held, or all goes
+      std::vector<CgroupReading> readings = reconcile::UnpackReadings(series.packed);
+      if (readings.front().time >= cutoff) continue;
+      DropBefore(readings, cutoff);
+      series.packed = Pack(readings);
+      series.count = static_cast<uint32_t>(readings.size());
+    }
+    std::erase_if(containers, [&](const ContainerSeries& s) { return s.newest < cutoff; });
     it = containers.empty() ? pods_.erase(it) : std::next(it);
   }
   for (auto it = nodes_.begin(); it != nodes_.end();) {
@@ -100,7 +128,7 @@ size_t SeriesStore::container_count() const {
 size_t SeriesStore::reading_count() const {
   size_t n = 0;
   for (const auto& [uid, containers] : pods_) {
-    for (const ContainerSeries& series : containers) n += series.readings.size();
+    for (const ContainerSeries& series : containers) n += series.count;
   }
   return n;
 }

@@ -907,23 +907,23 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   std::vector<Instance> instances;
   std::set<std::string> keep;
   for (const ContainerObservation& c : obs.containers) {
-    const CgroupReading* newest = nullptr;
-    for (const CgroupReading& r : c.readings) {
-      if (r.time >= obs.observing_since && r.time <= now &&
-          (newest == nullptr || r.time > newest->time)) {
-        newest = &r;
-      }
-    }
-    if (newest == nullptr || now - newest->time > p.observation.max_age) continue;
     Instance in;
     in.obs = &c;
-    in.newest = newest;
     in.key = c.pod + "/" + c.container;
-    // Readings the caller passes again are newer than none of the kept ones: BuildSteps
-    // skips them, so passing the whole history or only what is new gives the same steps.
+    // The readings held from earlier evaluations, then the ones passed now. A caller may
+    // pass only what is new (or nothing new: then the held ones speak until they age out);
+    // readings passed again are newer than none of the held ones, and BuildSteps skips
+    // them, so passing the whole history or only what is new gives the same steps.
     auto held = j.state.instances.find(in.key);
     if (held != j.state.instances.end()) in.readings = UnpackReadings(held->second.recent);
     in.readings.insert(in.readings.end(), c.readings.begin(), c.readings.end());
+    for (const CgroupReading& r : in.readings) {
+      if (r.time >= obs.observing_since && r.time <= now &&
+          (in.newest == nullptr || r.time > in.newest->time)) {
+        in.newest = &r;
+      }
+    }
+    if (in.newest == nullptr || now - in.newest->time > p.observation.max_age) continue;
     in.steps = BuildSteps(in.readings, obs.observing_since, now, p.observation.max_gap);
     in.has_memory_psi =
         (held != j.state.instances.end() && held->second.memory_psi_seen) ||

@@ -5,7 +5,8 @@
 //
 // Reported as counters: rss_mib (VmRSS after everything), pass_ms (full reconcile pass:
 // judge every workload), steady_writes (applies sent by passes when nothing changed: must
-// be 0), events_per_s (watch events converted and ingested).
+// be 0), events_per_s (watch events converted and ingested). Exits 1 when RSS is over the
+// 300 MiB budget or a steady pass wrote.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -35,6 +36,8 @@ constexpr int kDeployments = 7000;
 constexpr int kStatefulSets = 3000;
 constexpr int kPodsPerWorkload = 5;
 constexpr int kNodes = 1000;
+constexpr double kRssBudgetMiB = 300;
+bool over_budget = false;  // set by BM_SteadyStatePass
 
 double RssMiB() {
   std::ifstream status("/proc/self/status");
@@ -135,33 +138,45 @@ CgroupReading Healthy(MonotonicTime t, uint64_t round) {
   return r;
 }
 
+bool DefaultWindows() {
+  const char* v = std::getenv("GT_BENCH_DEFAULT_WINDOWS");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+// Samples per scrape: with the shipped defaults the agent samples every 5 s and the
+// controller scrapes every 10 s, so each scrape brings two per container.
+int SamplesPerScrape() { return DefaultWindows() ? 2 : 1; }
+
 class FakeAgents final : public AgentClient {
  public:
   FakeAgents(Clock& clock, std::vector<std::vector<std::pair<std::string, std::string>>> by_node)
       : clock_(clock), by_node_(std::move(by_node)) {}
   Result<wire::SamplesResponse> Fetch(const AgentTarget& agent, uint64_t since) override {
     int node = std::stoi(agent.node.substr(5));
+    const int n = SamplesPerScrape();
     wire::SamplesResponse response;
     response.node = {agent.node, "boot"};
-    response.cursor = since + 1;
-    wire::Sample sample;
-    sample.seq = since + 1;
-    sample.monotonic = clock_.Monotonic();
-    sample.node.time = sample.monotonic;
-    sample.node.mem_total_bytes = 64ull << 30;
-    sample.node.commit_limit_bytes = 64ull << 30;
-    sample.node.committed_as_bytes = 20ull << 30;
-    sample.node.memory_pressure = Pressure{};
-    for (const auto& [pod, container] : by_node_[node]) {
-      wire::PodSample p;
-      p.uid = pod;
-      wire::ContainerSample c;
-      c.id = container;
-      c.reading = Healthy(sample.monotonic, since + 1);
-      p.containers.push_back(std::move(c));
-      sample.pods.push_back(std::move(p));
+    response.cursor = since + n;
+    for (int k = 0; k < n; ++k) {
+      wire::Sample sample;
+      sample.seq = since + k + 1;
+      sample.monotonic = clock_.Monotonic() - std::chrono::seconds(5) * (n - 1 - k);
+      sample.node.time = sample.monotonic;
+      sample.node.mem_total_bytes = 64ull << 30;
+      sample.node.commit_limit_bytes = 64ull << 30;
+      sample.node.committed_as_bytes = 20ull << 30;
+      sample.node.memory_pressure = Pressure{};
+      for (const auto& [pod, container] : by_node_[node]) {
+        wire::PodSample p;
+        p.uid = pod;
+        wire::ContainerSample c;
+        c.id = container;
+        c.reading = Healthy(sample.monotonic, sample.seq);
+        p.containers.push_back(std::move(c));
+        sample.pods.push_back(std::move(p));
+      }
+      response.samples.push_back(std::move(sample));
     }
-    response.samples.push_back(std::move(sample));
     return response;
   }
 
@@ -212,11 +227,6 @@ class NoEvents final : public EventSink {
   uint64_t count = 0;
 };
 
-bool DefaultWindows() {
-  const char* v = std::getenv("GT_BENCH_DEFAULT_WINDOWS");
-  return v != nullptr && std::string_view(v) == "1";
-}
-
 struct World {
   FakeClock clock;
   std::ostringstream log_text;
@@ -234,8 +244,9 @@ struct World {
 
   World() {
     // Windows shortened to 60 s so the benchmark reaches steady state in a few rounds;
-    // GT_BENCH_DEFAULT_WINDOWS=1 keeps the shipped 5 min ones (the judge holds the readings
-    // its windows reach back to, so memory and pass time grow with them).
+    // GT_BENCH_DEFAULT_WINDOWS=1 keeps the shipped 5 min ones and the agent's 5 s interval
+    // (the judge holds the readings its windows reach back to, so memory and pass time grow
+    // with both).
     judge = std::make_unique<ReconcileJudge>(
         DefaultWindows() ? reconcile::DefaultPolicy()
                          : reconcile::WithWindow(reconcile::DefaultPolicy(), 60s),
@@ -372,6 +383,7 @@ void BM_SteadyStatePass(benchmark::State& state) {
   state.counters["judge_instances"] = world.judge->instance_count();
   state.counters["judge_state_mib"] = static_cast<double>(world.judge->state_bytes()) / (1 << 20);
   state.counters["rss_mib"] = RssMiB();
+  over_budget = RssMiB() > kRssBudgetMiB || world.cluster.writes != writes_before;
   // Live heap (what malloc handed out and was not freed), against RSS: the rest is free
   // memory the allocator keeps, fragmentation, code and stacks.
   state.counters["heap_in_use_mib"] = static_cast<double>(mallinfo2().uordblks) / (1 << 20);
@@ -384,4 +396,15 @@ BENCHMARK(BM_SteadyStatePass)->Unit(benchmark::kMillisecond)->Iterations(5);
 }  // namespace
 }  // namespace gt::controller
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (gt::controller::over_budget) {
+    std::fprintf(stderr, "gt_controller_bench: over budget (RSS > %.0f MiB, or a steady write)\n",
+                 gt::controller::kRssBudgetMiB);
+    return 1;
+  }
+  return 0;
+}

@@ -432,6 +432,38 @@ TEST(Judge, SlidingWindowOfReadingsGivesTheSameVerdictsAsTheWholeHistory) {
   }
 }
 
+// The controller passes each reading once, then nothing until the next scrape: the held
+// readings must carry the verdict, and age out into NoData exactly as passed ones would.
+TEST(Judge, ReadingsPassedOnceGiveTheSameVerdictsAsTheWholeHistory) {
+  auto s = Series(ThrashingReading(), 40, kEvery, [](CgroupReading& r, int i, double dt) {
+    if (i >= 5 && i <= 30) MemoryStall(0.34)(r, i, dt);
+  });
+  WorkloadObservation whole = Workload({Container(s)});
+  JudgeState a, b, at_400;
+  size_t passed = 0;
+  int false_seen = 0;
+  for (int t = 0; t <= 600; t += 5) {  // twice per reading: every other pass has nothing new
+    WorkloadObservation fresh = whole;
+    auto& rs = fresh.containers[0].readings;
+    rs.clear();
+    while (passed < s.size() && s[passed].time <= At(t)) rs.push_back(s[passed++]);
+    Judgement ja = Judge(whole, DefaultPolicy(), a, At(t));
+    Judgement jb = Judge(fresh, DefaultPolicy(), b, At(t));
+    a = ja.state;
+    b = jb.state;
+    EXPECT_EQ(ja.verdict.reason, jb.verdict.reason) << "t=" << t;
+    EXPECT_EQ(ja.verdict.message, jb.verdict.message) << "t=" << t;
+    false_seen += ja.verdict.status == ConditionStatus::kFalse;
+    if (t == 400) at_400 = b;
+  }
+  EXPECT_GT(false_seen, 0);  // the series does reach a violation
+  // The last reading is at 400 s: 120 s later the held readings no longer speak.
+  EXPECT_NE(Judge(Workload({Container({})}), DefaultPolicy(), at_400, At(520)).verdict.reason,
+            reason::kNoData);
+  EXPECT_EQ(Judge(Workload({Container({})}), DefaultPolicy(), at_400, At(521)).verdict.reason,
+            reason::kNoData);
+}
+
 TEST(Judge, JudgingTwiceWithTheSameDataChangesNothing) {
   auto s = Series(ThrashingReading(), 20, kEvery, MemoryStall(0.34));
   WorkloadObservation w = Workload({Container(s)});
