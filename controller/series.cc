@@ -62,8 +62,8 @@ void SeriesStore::AppendNode(const std::string& node, const NodeReading& reading
   AppendBounded(nodes_[node], reading, options_.max_samples);
 }
 
-std::optional<std::vector<CgroupReading>> SeriesStore::Find(
-    const std::string& pod_uid, const std::string& container_id) const {
+std::optional<std::vector<CgroupReading>> SeriesStore::Find(const std::string& pod_uid,
+                                                            const std::string& container_id) const {
   auto it = pods_.find(pod_uid);
   if (it == pods_.end()) return std::nullopt;
   for (const ContainerSeries& series : it->second) {
