@@ -4,13 +4,22 @@ namespace gt {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kGone: return "gone";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kInvalid: return "invalid";
-    case ErrorCode::kPermission: return "permission denied";
-    case ErrorCode::kIo: return "i/o error";
-    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kGone:
+      return "gone";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kInvalid:
+      return "invalid";
+    case ErrorCode::kPermission:
+      return "permission denied";
+    case ErrorCode::kIo:
+      return "i/o error";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kConflict:
+      return "conflict";
   }
   return "unknown";
 }

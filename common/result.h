@@ -17,6 +17,7 @@ enum class ErrorCode {
   kPermission,   // the kernel refused (EACCES/EPERM)
   kIo,           // any other system error
   kUnavailable,  // a peer is unreachable or timed out
+  kConflict,     // a precondition (an object's resourceVersion) no longer holds: re-read
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -45,7 +46,8 @@ struct Unexpected {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Unexpected u) : state_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT
   Result(Error e) : state_(std::in_place_index<1>, std::move(e)) {}             // NOLINT
 

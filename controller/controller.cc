@@ -249,7 +249,8 @@ std::optional<Controller::PendingWrite> Controller::Plan(const Workload& workloa
   WriteTiming timing{clock_.Wall(), now, options_.settle};
   WritePlan plan = PlanWrite(desired, workload, runtime.memory, timing);
   if (plan.empty()) return std::nullopt;
-  return PendingWrite{workload.key, workload.uid, workload.resource_version, std::move(plan)};
+  return PendingWrite{workload.key, workload.uid, workload.resource_version, workload.generation,
+                      std::move(plan)};
 }
 
 PassStats Controller::RunPass() {
@@ -337,14 +338,19 @@ size_t Controller::CheckDirty() {
 
 void Controller::Execute(std::vector<PendingWrite>& writes) {
   for (PendingWrite& write : writes) {
-    std::string condition_version;
+    // The annotation is applied only on the object the plan was made from: it names a
+    // generation, and on a Deployment the write itself adds one. Our condition write moves
+    // the resourceVersion but not the generation, so its result is that object too.
+    std::string object_version = write.base_version;
+    bool object_moved = false;
     bool condition_ok = false;
     if (write.plan.condition) {
       auto result = writer_.ApplyCondition(write.key, write.uid, *write.plan.condition);
       metrics_.WriteDone("condition", result.has_value());
       if (result) {
         condition_ok = true;
-        condition_version = *result;
+        object_version = result->resource_version;
+        object_moved = result->generation != write.generation;
         log_.Info("condition written",
                   {{"workload", write.key.ToString()},
                    {"status", std::string(StatusText(write.plan.condition->status))},
@@ -362,8 +368,12 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
                   {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});
       }
     }
-    if (write.plan.annotation) {
-      auto result = writer_.ApplyAnnotation(write.key, write.uid, *write.plan.annotation);
+    if (write.plan.annotation && object_moved) {
+      log_.Info("workload changed since the pass; its annotation is planned again",
+                {{"workload", write.key.ToString()}});
+    } else if (write.plan.annotation) {
+      auto result =
+          writer_.ApplyAnnotation(write.key, write.uid, *write.plan.annotation, object_version);
       metrics_.WriteDone("annotation", result.has_value());
       if (result) {
         std::lock_guard lock(mu_);
@@ -371,11 +381,16 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
           WriteMemory& memory = it->second.memory;
           memory.annotation = *write.plan.annotation;
           memory.annotation_base_versions = {write.base_version};
-          if (!condition_version.empty()) {
-            memory.annotation_base_versions.push_back(condition_version);
+          if (object_version != write.base_version) {
+            memory.annotation_base_versions.push_back(object_version);
           }
           memory.annotation_written_at = clock_.Monotonic();
         }
+      } else if (result.error().code == ErrorCode::kConflict) {
+        // Someone wrote the workload after the pass read it: normal, and the informer is
+        // about to bring the new object, from which the annotation is planned again.
+        log_.Info("workload changed since the pass; its annotation is planned again",
+                  {{"workload", write.key.ToString()}});
       } else {
         log_.Warn("annotation write failed; retried on the next pass",
                   {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});

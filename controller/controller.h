@@ -106,7 +106,8 @@ class Controller {
   struct PendingWrite {
     WorkloadKey key;
     std::string uid;
-    std::string base_version;
+    std::string base_version;  // the object the plan was made from
+    int64_t generation = 0;    // its metadata.generation
     WritePlan plan;
   };
 

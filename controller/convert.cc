@@ -385,8 +385,9 @@ json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Cond
   };
 }
 
-json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::string_view value) {
-  return json{
+json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::string_view value,
+                         std::string_view resource_version) {
+  json body = {
       {"apiVersion", "apps/v1"},
       {"kind", KindName(key.kind)},
       {"metadata",
@@ -395,6 +396,8 @@ json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::stri
         {"uid", uid},
         {"annotations", {{kVerdictAnnotation, value}}}}},
   };
+  if (!resource_version.empty()) body["metadata"]["resourceVersion"] = resource_version;
+  return body;
 }
 
 void TrimWorkload(json& object) {
@@ -442,6 +445,8 @@ void TrimPod(json& object) {
 std::string ResourceVersionOf(const json& object) {
   return Str(Obj(object, "metadata"), "resourceVersion");
 }
+
+int64_t GenerationOf(const json& object) { return Int(Obj(object, "metadata"), "generation"); }
 
 std::string FormatKubeTime(std::chrono::system_clock::time_point t) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(t);

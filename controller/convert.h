@@ -27,6 +27,7 @@ void TrimPod(nlohmann::json& object);
 
 // metadata.resourceVersion of an object (an apply's answer); empty when absent.
 std::string ResourceVersionOf(const nlohmann::json& object);
+int64_t GenerationOf(const nlohmann::json& object);  // metadata.generation; 0 when absent
 
 // "apps/v1" kinds handled here; empty for anything else.
 std::optional<WorkloadKind> KindFromName(std::string_view kind);
@@ -37,8 +38,9 @@ std::optional<WorkloadKind> KindFromName(std::string_view kind);
 nlohmann::json ConditionApplyBody(const WorkloadKey& key, std::string_view uid,
                                   const Condition& condition);
 // Server-side apply body for the main resource holding only our annotation.
+// A non-empty `resource_version` makes the apply conditional on it (409 once it moved).
 nlohmann::json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid,
-                                   std::string_view value);
+                                   std::string_view value, std::string_view resource_version);
 
 // RFC 3339 in UTC with second precision, as metav1.Time serialises: "2026-11-24T03:35:30Z".
 std::string FormatKubeTime(std::chrono::system_clock::time_point t);

@@ -12,12 +12,12 @@ std::string Path(WorkloadKind kind, const std::string& ns, const std::string& na
                 : kube::WorkloadPath(kube_kind, ns, name);
 }
 
-Result<std::string> SendApply(kube::KubeClient& client, const std::string& path,
-                              const nlohmann::json& body) {
+Result<Applied> SendApply(kube::KubeClient& client, const std::string& path,
+                          const nlohmann::json& body) {
   auto response = client.Apply(path, body, std::string(kFieldManager), /*force=*/true);
   if (!response) return response.error();
   if (!response->ok()) return kube::ToError(*response, path);
-  return ResourceVersionOf(response->body);
+  return Applied{ResourceVersionOf(response->body), GenerationOf(response->body)};
 }
 
 std::string Collection(const std::string& group_version, const std::string& ns,
@@ -50,16 +50,17 @@ kube::ResourceEventHandler Handler(Logger& log, const char* what, Convert conver
 
 }  // namespace
 
-Result<std::string> KubeStatusWriter::ApplyCondition(const WorkloadKey& key, std::string_view uid,
-                                                     const Condition& condition) {
+Result<Applied> KubeStatusWriter::ApplyCondition(const WorkloadKey& key, std::string_view uid,
+                                                 const Condition& condition) {
   return SendApply(client_, Path(key.kind, key.ns, key.name, true),
                    ConditionApplyBody(key, uid, condition));
 }
 
-Result<std::string> KubeStatusWriter::ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
-                                                      std::string_view value) {
+Result<Applied> KubeStatusWriter::ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
+                                                  std::string_view value,
+                                                  std::string_view resource_version) {
   return SendApply(client_, Path(key.kind, key.ns, key.name, false),
-                   AnnotationApplyBody(key, uid, value));
+                   AnnotationApplyBody(key, uid, value, resource_version));
 }
 
 void KubeEventSink::Emit(const EventRecord& event) {

@@ -21,10 +21,11 @@ namespace gt::controller {
 class KubeStatusWriter final : public StatusWriter {
  public:
   explicit KubeStatusWriter(kube::KubeClient& client) : client_(client) {}
-  Result<std::string> ApplyCondition(const WorkloadKey& key, std::string_view uid,
-                                     const Condition& condition) override;
-  Result<std::string> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
-                                      std::string_view value) override;
+  Result<Applied> ApplyCondition(const WorkloadKey& key, std::string_view uid,
+                                 const Condition& condition) override;
+  Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
+                                  std::string_view value,
+                                  std::string_view resource_version) override;
 
  private:
   kube::KubeClient& client_;

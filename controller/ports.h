@@ -31,16 +31,24 @@ class AgentClient {
   virtual Result<wire::SamplesResponse> Fetch(const AgentTarget& agent, uint64_t since) = 0;
 };
 
+// What an object is after one of our writes.
+struct Applied {
+  std::string resource_version;
+  int64_t generation = 0;
+};
+
 // Writes through server-side apply with field manager "groundtruth". Called only by the
-// leader, and never with the controller's lock held. Each returns the resourceVersion
-// the object has after the write.
+// leader, and never with the controller's lock held.
 class StatusWriter {
  public:
   virtual ~StatusWriter() = default;
-  virtual Result<std::string> ApplyCondition(const WorkloadKey& key, std::string_view uid,
-                                             const Condition& condition) = 0;
-  virtual Result<std::string> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
-                                              std::string_view value) = 0;
+  virtual Result<Applied> ApplyCondition(const WorkloadKey& key, std::string_view uid,
+                                         const Condition& condition) = 0;
+  // Applied only while the object is still at `resource_version` (else kConflict): the
+  // mirror names a generation, and on a Deployment the write itself moves it by one.
+  virtual Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
+                                          std::string_view value,
+                                          std::string_view resource_version) = 0;
 };
 
 class EventSink {

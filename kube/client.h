@@ -34,8 +34,8 @@ struct ApiResponse {
   std::string StatusReason() const;   // metav1.Status reason (Conflict, AlreadyExists, Expired...)
 };
 
-// A non-2xx answer as an Error: 401/403 kPermission, 404 kNotFound, 410 kGone,
-// 429/5xx kUnavailable, other 4xx kInvalid. `path` is the request path.
+// A non-2xx answer as an Error: 401/403 kPermission, 404 kNotFound, 409 kConflict,
+// 410 kGone, 429/5xx kUnavailable, other 4xx kInvalid. `path` is the request path.
 Error ToError(const ApiResponse& r, const std::string& path);
 
 struct ListOptions {

@@ -79,6 +79,7 @@ Error ToError(const ApiResponse& r, const std::string& path) {
   ErrorCode code = ErrorCode::kInvalid;
   if (r.http_status == 401 || r.http_status == 403) code = ErrorCode::kPermission;
   if (r.http_status == 404) code = ErrorCode::kNotFound;
+  if (r.http_status == 409) code = ErrorCode::kConflict;
   if (r.http_status == 410) code = ErrorCode::kGone;
   if (r.http_status == 429 || r.http_status >= 500) code = ErrorCode::kUnavailable;
   std::string msg = "HTTP " + std::to_string(r.http_status);

@@ -189,26 +189,29 @@ class FakeAgents final : public AgentClient {
 // the API server and the informer would.
 class Cluster final : public StatusWriter {
  public:
-  Result<std::string> ApplyCondition(const WorkloadKey& key, std::string_view,
-                                     const Condition& condition) override {
+  Result<Applied> ApplyCondition(const WorkloadKey& key, std::string_view,
+                                 const Condition& condition) override {
     ++writes;
     Workload& w = workloads.at(key);
     if (w.condition) last_change = w.condition->message + " -> " + condition.message;
     w.condition = condition;
     w.resource_version = std::to_string(++version);
     changed.push_back(key);
-    return w.resource_version;
+    return Applied{w.resource_version, w.generation};
   }
-  Result<std::string> ApplyAnnotation(const WorkloadKey& key, std::string_view,
-                                      std::string_view value) override {
+  Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view, std::string_view value,
+                                  std::string_view resource_version) override {
     ++writes;
     Workload& w = workloads.at(key);
+    if (!resource_version.empty() && resource_version != w.resource_version) {
+      return MakeError(ErrorCode::kConflict, "HTTP 409 Conflict");
+    }
     // As the API server does: a Deployment's annotations are part of its generation.
     if (key.kind == WorkloadKind::kDeployment && w.verdict_annotation != value) ++w.generation;
     w.verdict_annotation = value;
     w.resource_version = std::to_string(++version);
     changed.push_back(key);
-    return w.resource_version;
+    return Applied{w.resource_version, w.generation};
   }
   void Deliver(Controller& controller) {
     for (const WorkloadKey& key : changed) controller.UpsertWorkload(workloads.at(key));

@@ -20,7 +20,10 @@ const WorkloadKey kDb{WorkloadKind::kStatefulSet, "shop", "db"};
 
 class ControllerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ctl_ = NewController(); }
+  void SetUp() override {
+    writer_.objects = &objects_;
+    ctl_ = NewController();
+  }
 
   std::unique_ptr<Controller> NewController(ControllerOptions options = {}) {
     return std::make_unique<Controller>(options, clock_, judge_, writer_, events_, leadership_,
@@ -45,25 +48,11 @@ class ControllerTest : public ::testing::Test {
     ctl.UpsertAgent(*AgentPodFromJson(AgentJson("agent-x", "a1", "node-1", "10.1.0.5")));
   }
 
-  // The API server applies what was written and the informer delivers the result.
+  // The informer delivers what the writes (applied by writer_ at once) made of the objects.
   void Reflect(Controller& ctl) {
     std::set<WorkloadKey> touched;
-    for (const auto& write : writer_.conditions) {
-      SetLiveCondition(objects_[write.key], write.condition);
-      BumpVersion(objects_[write.key]);
-      touched.insert(write.key);
-    }
-    for (const auto& write : writer_.annotations) {
-      json& object = objects_[write.key];
-      json& annotation = object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"];
-      // As the API server does: a Deployment's annotations are part of its generation.
-      if (write.key.kind == WorkloadKind::kDeployment && annotation != write.value) {
-        object["metadata"]["generation"] = object["metadata"]["generation"].get<int64_t>() + 1;
-      }
-      annotation = write.value;
-      BumpVersion(object);
-      touched.insert(write.key);
-    }
+    for (const auto& write : writer_.conditions) touched.insert(write.key);
+    for (const auto& write : writer_.annotations) touched.insert(write.key);
     writer_.Clear();
     for (const WorkloadKey& key : touched)
       ctl.UpsertWorkload(MustWorkload(key.kind, objects_[key]));
@@ -178,6 +167,64 @@ TEST_F(ControllerTest, ScaleKeepsTheVerdictAndMovesTheAnnotationGeneration) {
   ctl_->CheckDirty();
   ctl_->RunPass();
   EXPECT_EQ(writer_.total(), 0u);
+}
+
+std::string LiveAnnotation(const json& object) {
+  return object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"].get<std::string>();
+}
+
+// Someone scales the Deployment between the pass reading it and our writes: the mirror must
+// not name a generation computed from the object it read.
+TEST_F(ControllerTest, AnnotationIsNotWrittenOnAnObjectThatMovedSinceThePass) {
+  Populate(*ctl_);
+  json& web = objects_[kWeb];
+  web["spec"]["replicas"] = 3;  // the scale lands on the server; the informer has not seen it
+  web["metadata"]["generation"] = 2;
+  BumpVersion(web);
+  ctl_->RunPass();
+  ASSERT_EQ(writer_.conditions.size(), 2u);  // the condition does not name a generation
+  // The condition write showed generation 2, not the 1 the pass planned on: no annotation.
+  ASSERT_EQ(writer_.annotations.size(), 1u);
+  EXPECT_EQ(writer_.annotations[0].key, kDb);
+  EXPECT_NE(log_text_.str().find("workload changed since the pass"), std::string::npos);
+  Reflect(*ctl_);
+  ctl_->CheckDirty();  // planned again from generation 2
+  ASSERT_EQ(writer_.annotations.size(), 1u);
+  EXPECT_EQ(writer_.annotations[0].value, "True/Compliant/3");
+  EXPECT_FALSE(writer_.annotations[0].resource_version.empty());  // a conditional apply
+  Reflect(*ctl_);
+  EXPECT_EQ(LiveAnnotation(objects_[kWeb]),
+            "True/Compliant/" + std::to_string(GenerationOf(objects_[kWeb])));
+  ctl_->CheckDirty();
+  ctl_->RunPass();
+  EXPECT_EQ(writer_.total(), 0u);
+}
+
+// Only the annotation is due (someone removed it) and the object moves again before our
+// write lands: the server refuses it (409), which is routine, and the next plan is right.
+TEST_F(ControllerTest, AnnotationRefusedOnAStaleVersionIsPlannedAgain) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  json& web = objects_[kWeb];
+  web["metadata"]["annotations"].erase("groundtruth.dev/runtime-compliant");
+  web["metadata"]["generation"] = web["metadata"]["generation"].get<int64_t>() + 1;
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  web["spec"]["replicas"] = 4;  // lands before our write; the informer has not seen it
+  web["metadata"]["generation"] = web["metadata"]["generation"].get<int64_t>() + 1;
+  BumpVersion(web);
+  log_text_.str("");
+  ctl_->CheckDirty();
+  EXPECT_TRUE(writer_.annotations.empty());
+  EXPECT_NE(log_text_.str().find("workload changed since the pass"), std::string::npos);
+  EXPECT_EQ(log_text_.str().find("annotation write failed"), std::string::npos);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->CheckDirty();
+  ASSERT_EQ(writer_.annotations.size(), 1u);
+  Reflect(*ctl_);
+  EXPECT_EQ(LiveAnnotation(objects_[kWeb]),
+            "True/Compliant/" + std::to_string(GenerationOf(objects_[kWeb])));
 }
 
 TEST_F(ControllerTest, WipedStatefulSetConditionIsReassertedOnTheWatchEvent) {

@@ -120,10 +120,12 @@ TEST(Convert, ApplyBodiesCarryOnlyOurFields) {
   EXPECT_FALSE(body.contains("spec"));
   json deploy = ConditionApplyBody({WorkloadKind::kDeployment, "a", "b"}, "u", c);
   EXPECT_EQ(deploy["status"]["conditions"][0]["lastUpdateTime"], "2026-01-01T00:00:05Z");
-  json annotation = AnnotationApplyBody(sts, "u9", "False/MemoryThrashing/3");
+  json annotation = AnnotationApplyBody(sts, "u9", "False/MemoryThrashing/3", "812");
   EXPECT_EQ(annotation["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"],
             "False/MemoryThrashing/3");
+  EXPECT_EQ(annotation["metadata"]["resourceVersion"], "812");  // the apply's precondition
   EXPECT_FALSE(annotation.contains("status"));
+  EXPECT_FALSE(AnnotationApplyBody(sts, "u9", "x", "")["metadata"].contains("resourceVersion"));
 }
 
 TEST(Convert, VerdictAnnotationRoundTrip) {

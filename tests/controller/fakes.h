@@ -49,6 +49,10 @@ class FakeJudge final : public Judge {
   int evaluations = 0;
 };
 
+// The API server's side of our writes. With `objects` set it applies each write to the
+// object there at once, as the server would: a Deployment's generation moves with its
+// annotations, and an annotation apply carrying a resourceVersion is refused (kConflict)
+// once the object has moved past it. Every write is recorded either way.
 class FakeStatusWriter final : public StatusWriter {
  public:
   struct ConditionWrite {
@@ -60,25 +64,20 @@ class FakeStatusWriter final : public StatusWriter {
     WorkloadKey key;
     std::string uid;
     std::string value;
+    std::string resource_version;  // the precondition sent
   };
-  Result<std::string> ApplyCondition(const WorkloadKey& key, std::string_view uid,
-                                     const Condition& condition) override {
-    if (fail) return MakeError(ErrorCode::kUnavailable, "injected failure");
-    conditions.push_back({key, std::string(uid), condition});
-    return "w" + std::to_string(conditions.size() + annotations.size());
-  }
-  Result<std::string> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
-                                      std::string_view value) override {
-    if (fail) return MakeError(ErrorCode::kUnavailable, "injected failure");
-    annotations.push_back({key, std::string(uid), std::string(value)});
-    return "w" + std::to_string(conditions.size() + annotations.size());
-  }
+  Result<Applied> ApplyCondition(const WorkloadKey& key, std::string_view uid,
+                                 const Condition& condition) override;
+  Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
+                                  std::string_view value,
+                                  std::string_view resource_version) override;
   size_t total() const { return conditions.size() + annotations.size(); }
   void Clear() {
     conditions.clear();
     annotations.clear();
   }
 
+  std::map<WorkloadKey, json>* objects = nullptr;
   bool fail = false;
   std::vector<ConditionWrite> conditions;
   std::vector<AnnotationWrite> annotations;
@@ -231,6 +230,43 @@ inline Pod MustPod(const json& object) {
   auto p = PodFromJson(object);
   if (!p) throw std::runtime_error(p.error().ToString());
   return *p;
+}
+
+inline Result<Applied> FakeStatusWriter::ApplyCondition(const WorkloadKey& key,
+                                                        std::string_view uid,
+                                                        const Condition& condition) {
+  if (fail) return MakeError(ErrorCode::kUnavailable, "injected failure");
+  conditions.push_back({key, std::string(uid), condition});
+  if (objects == nullptr) return Applied{"w" + std::to_string(total()), 0};
+  json& object = (*objects)[key];
+  SetLiveCondition(object, condition);
+  BumpVersion(object);
+  return Applied{ResourceVersionOf(object), GenerationOf(object)};
+}
+
+inline Result<Applied> FakeStatusWriter::ApplyAnnotation(const WorkloadKey& key,
+                                                         std::string_view uid,
+                                                         std::string_view value,
+                                                         std::string_view resource_version) {
+  if (fail) return MakeError(ErrorCode::kUnavailable, "injected failure");
+  if (objects == nullptr) {
+    annotations.push_back(
+        {key, std::string(uid), std::string(value), std::string(resource_version)});
+    return Applied{"w" + std::to_string(total()), 0};
+  }
+  json& object = (*objects)[key];
+  if (!resource_version.empty() && resource_version != ResourceVersionOf(object)) {
+    return MakeError(ErrorCode::kConflict, "HTTP 409 Conflict: the object has been modified");
+  }
+  annotations.push_back({key, std::string(uid), std::string(value), std::string(resource_version)});
+  json& annotation = object["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"];
+  // As the API server does: a Deployment's annotations are part of its generation.
+  if (key.kind == WorkloadKind::kDeployment && annotation != value) {
+    object["metadata"]["generation"] = object["metadata"]["generation"].get<int64_t>() + 1;
+  }
+  annotation = std::string(value);
+  BumpVersion(object);
+  return Applied{ResourceVersionOf(object), GenerationOf(object)};
 }
 
 }  // namespace gt::controller::testing

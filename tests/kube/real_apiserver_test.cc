@@ -115,6 +115,35 @@ TEST_F(RealApiServer, ServerSideApplyOfConditionAndAnnotation) {
   EXPECT_TRUE(sts_applied) << sts_applied.error().ToString();
 }
 
+// What the controller's annotation mirror relies on: an apply carrying
+// metadata.resourceVersion is conditional (409 once the object moved), and a Deployment's
+// generation moves by exactly one when its annotations change.
+TEST_F(RealApiServer, ApplyWithAResourceVersionIsConditional) {
+  const std::string base = "/apis/apps/v1/namespaces/" + ns_ + "/deployments";
+  auto created = client_->Create(base, Deployment("db"));
+  ASSERT_TRUE(created && created->ok());
+  const std::string v1 = created->body["metadata"]["resourceVersion"].get<std::string>();
+  const int64_t g1 = created->body["metadata"]["generation"].get<int64_t>();
+  auto config = [&](const std::string& value, const std::string& version) {
+    Json c = AnnotationApplyConfig(WorkloadKind::kDeployment, ns_, "db",
+                                   "groundtruth.dev/runtime-compliant", value);
+    c["metadata"]["resourceVersion"] = version;
+    return c;
+  };
+  auto applied = client_->Apply(base + "/db", config("True/Compliant/2", v1), kFieldManager, true);
+  ASSERT_TRUE(applied && applied->ok()) << (applied ? applied->StatusMessage() : "");
+  EXPECT_EQ(applied->body["metadata"]["generation"].get<int64_t>(), g1 + 1);
+  // v1 is stale now: refused, and the object is untouched.
+  auto stale = client_->Apply(base + "/db", config("False/OOMKilled/3", v1), kFieldManager, true);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->http_status, 409);
+  EXPECT_EQ(ToError(*stale, base + "/db").code, ErrorCode::kConflict);
+  auto got = client_->Get(base + "/db");
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->body["metadata"]["annotations"]["groundtruth.dev/runtime-compliant"],
+            "True/Compliant/2");
+}
+
 TEST_F(RealApiServer, InformerSeesAddsUpdatesDeletes) {
   std::mutex mu;
   std::condition_variable cv;
