@@ -32,14 +32,14 @@ struct Pressure {
 
 struct MemoryReading {
   // Gauges. An empty limit means "max" / unlimited: never a sentinel number.
-  uint64_t usage_bytes = 0;                 // v2 memory.current, v1 memory.usage_in_bytes
-  std::optional<uint64_t> limit_bytes;      // v2 memory.max, v1 memory.limit_in_bytes
-  std::optional<uint64_t> high_bytes;       // v2 memory.high (v2 only)
-  std::optional<uint64_t> peak_bytes;       // v2 memory.peak, v1 memory.max_usage_in_bytes
-  uint64_t anon_bytes = 0;                  // memory.stat anon / v1 total_rss
-  uint64_t file_bytes = 0;                  // memory.stat file / v1 total_cache
-  uint64_t active_file_bytes = 0;           // memory.stat active_file / v1 total_active_file
-  uint64_t inactive_file_bytes = 0;         // memory.stat inactive_file / v1 total_inactive_file
+  uint64_t usage_bytes = 0;                  // v2 memory.current, v1 memory.usage_in_bytes
+  std::optional<uint64_t> limit_bytes;       // v2 memory.max, v1 memory.limit_in_bytes
+  std::optional<uint64_t> high_bytes;        // v2 memory.high (v2 only)
+  std::optional<uint64_t> peak_bytes;        // v2 memory.peak, v1 memory.max_usage_in_bytes
+  uint64_t anon_bytes = 0;                   // memory.stat anon / v1 total_rss
+  uint64_t file_bytes = 0;                   // memory.stat file / v1 total_cache
+  uint64_t active_file_bytes = 0;            // memory.stat active_file / v1 total_active_file
+  uint64_t inactive_file_bytes = 0;          // memory.stat inactive_file / v1 total_inactive_file
   std::optional<uint64_t> swap_usage_bytes;  // v2 memory.swap.current
   std::optional<uint64_t> swap_limit_bytes;  // v2 memory.swap.max (empty: max or absent)
 
@@ -63,19 +63,20 @@ struct MemoryReading {
 };
 
 struct CpuReading {
-  uint64_t usage_us = 0;   // cpu.stat usage_usec; v1 cpuacct.usage / 1000
-  uint64_t user_us = 0;    // cpu.stat user_usec
-  uint64_t system_us = 0;  // cpu.stat system_usec
-  uint64_t nr_periods = 0;    // cpu.stat nr_periods (v1 cpu.stat too)
-  uint64_t nr_throttled = 0;  // cpu.stat nr_throttled
-  uint64_t throttled_us = 0;  // cpu.stat throttled_usec; v1 throttled_time / 1000
+  uint64_t usage_us = 0;             // cpu.stat usage_usec; v1 cpuacct.usage / 1000
+  uint64_t user_us = 0;              // cpu.stat user_usec
+  uint64_t system_us = 0;            // cpu.stat system_usec
+  uint64_t nr_periods = 0;           // cpu.stat nr_periods (v1 cpu.stat too)
+  uint64_t nr_throttled = 0;         // cpu.stat nr_throttled
+  uint64_t throttled_us = 0;         // cpu.stat throttled_usec; v1 throttled_time / 1000
   std::optional<uint64_t> quota_us;  // cpu.max first field, v1 cpu.cfs_quota_us; empty: max / -1
   uint64_t period_us = 100000;       // cpu.max second field, v1 cpu.cfs_period_us
   std::optional<Pressure> pressure;
 };
 
 struct IoReading {
-  uint64_t read_bytes = 0;   // io.stat rbytes summed over devices; v1 blkio.throttle.io_service_bytes
+  uint64_t read_bytes =
+      0;  // io.stat rbytes summed over devices; v1 blkio.throttle.io_service_bytes
   uint64_t write_bytes = 0;  // io.stat wbytes
   uint64_t read_ios = 0;     // io.stat rios; v1 blkio.throttle.io_serviced
   uint64_t write_ios = 0;    // io.stat wios
@@ -83,9 +84,9 @@ struct IoReading {
 };
 
 struct PidsReading {
-  uint64_t current = 0;             // pids.current
-  std::optional<uint64_t> limit;    // pids.max; empty: max
-  uint64_t events_max = 0;          // pids.events max (forks refused at the limit)
+  uint64_t current = 0;           // pids.current
+  std::optional<uint64_t> limit;  // pids.max; empty: max
+  uint64_t events_max = 0;        // pids.events max (forks refused at the limit)
 };
 
 // A thread seen in uninterruptible sleep (state D) when the cgroup was read.
@@ -113,9 +114,9 @@ struct CgroupReading {
   CpuReading cpu;
   IoReading io;
   PidsReading pids;
-  uint32_t process_count = 0;            // entries in cgroup.procs
-  std::vector<BlockedThread> blocked;    // threads in state D at `time`
-  std::optional<NetReading> net;         // from one process of the cgroup, if any
+  uint32_t process_count = 0;          // entries in cgroup.procs
+  std::vector<BlockedThread> blocked;  // threads in state D at `time`
+  std::optional<NetReading> net;       // from one process of the cgroup, if any
 };
 
 struct NodeReading {

@@ -4,7 +4,6 @@
 #ifndef GT_EXAMPLES_COMMON_H
 #define GT_EXAMPLES_COMMON_H
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
