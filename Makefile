@@ -37,8 +37,8 @@ build-asan: deps
 	  -DCMAKE_CXX_COMPILER=clang++ -DGT_SANITIZE=ON -DGT_FUZZ=ON -DGT_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 
-# Every suite: unit + real-cgroup (plain and sanitized), fuzzers briefly, end-to-end.
-test: test-unit test-asan test-fuzz test-health test-e2e
+# Every suite: format, unit + real-cgroup (plain and sanitized), fuzzers briefly, end-to-end.
+test: lint test-unit test-asan test-fuzz test-health test-e2e
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -67,7 +67,7 @@ bench: build
 fmt:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
-lint:
+lint: deps
 	@git ls-files '*.h' '*.cc' | xargs clang-format --dry-run -Werror
 
 clean:
