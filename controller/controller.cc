@@ -247,7 +247,9 @@ std::optional<Controller::PendingWrite> Controller::Plan(const Workload& workloa
   Desired desired{runtime.verdict.status, runtime.verdict.reason, runtime.verdict.message,
                   workload.generation};
   WriteTiming timing{clock_.Wall(), now, options_.settle};
-  WritePlan plan = PlanWrite(desired, workload, runtime.memory, timing);
+  WritePlan plan = InScope(workload, options_.scope)
+                       ? PlanWrite(desired, workload, runtime.memory, timing)
+                       : PlanWithdrawal(workload, runtime.memory, timing);
   if (plan.empty()) return std::nullopt;
   return PendingWrite{workload.key, workload.uid, workload.resource_version, workload.generation,
                       std::move(plan)};
@@ -266,10 +268,15 @@ PassStats Controller::RunPass() {
     std::vector<std::pair<std::string, std::string>> judged;
     std::set<std::string> judged_nodes;
     for (const auto& [key, workload] : store_.workloads()) {
-      if (!InScope(workload, options_.scope)) continue;
       auto it = runtimes_.find(key);
       if (it == runtimes_.end()) continue;
       Runtime& runtime = it->second;
+      if (!InScope(workload, options_.scope)) {
+        if (leader) {
+          if (auto pending = Plan(workload, runtime, now)) writes.push_back(std::move(*pending));
+        }
+        continue;
+      }
       judged.clear();
       reconcile::WorkloadObservation observation = Observe(workload, runtime, now, &judged);
       Adopt(runtime, judge_.Evaluate(key, observation, workload.overrides, now), now);
@@ -322,10 +329,8 @@ size_t Controller::CheckDirty() {
     for (const WorkloadKey& key : dirty_) {
       const Workload* workload = store_.FindWorkload(key);
       auto it = runtimes_.find(key);
-      if (workload == nullptr || it == runtimes_.end() || !InScope(*workload, options_.scope)) {
-        continue;
-      }
-      ++checked;
+      if (workload == nullptr || it == runtimes_.end()) continue;
+      checked += InScope(*workload, options_.scope);
       if (leader) {
         if (auto pending = Plan(*workload, it->second, now)) writes.push_back(std::move(*pending));
       }
@@ -338,6 +343,10 @@ size_t Controller::CheckDirty() {
 
 void Controller::Execute(std::vector<PendingWrite>& writes) {
   for (PendingWrite& write : writes) {
+    if (write.plan.withdraw) {
+      Withdraw(write);
+      continue;
+    }
     // The annotation is applied only on the object the plan was made from: it names a
     // generation, and on a Deployment the write itself adds one. Our condition write moves
     // the resourceVersion but not the generation, so its result is that object too.
@@ -397,6 +406,25 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
       }
     }
     if (write.plan.event && condition_ok) events_.Emit(*write.plan.event);
+  }
+}
+
+void Controller::Withdraw(const PendingWrite& write) {
+  Status withdrawn = writer_.Withdraw(write.key, write.uid);
+  metrics_.WriteDone("withdrawal", withdrawn.has_value());
+  if (!withdrawn) {
+    log_.Warn("out of scope, but removing its condition failed; retried on the next pass",
+              {{"workload", write.key.ToString()}, {"error", ErrorText(withdrawn.error())}});
+    return;
+  }
+  log_.Info("out of scope: its condition and annotation are removed",
+            {{"workload", write.key.ToString()}});
+  std::lock_guard lock(mu_);
+  if (auto it = runtimes_.find(write.key); it != runtimes_.end()) {
+    WriteMemory& memory = it->second.memory;
+    memory = WriteMemory{};  // nothing of ours is on the object any more
+    memory.withdrawn_base_version = write.base_version;
+    memory.withdrawn_at = clock_.Monotonic();
   }
 }
 

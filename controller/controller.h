@@ -120,6 +120,7 @@ class Controller {
   std::optional<PendingWrite> Plan(const Workload& workload, Runtime& runtime,
                                    MonotonicTime now) const;
   void Execute(std::vector<PendingWrite>& writes);
+  void Withdraw(const PendingWrite& write);
 
   const ControllerOptions options_;
   Clock& clock_;

@@ -385,6 +385,14 @@ json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Cond
   };
 }
 
+json WithdrawalApplyBody(const WorkloadKey& key, std::string_view uid) {
+  return json{
+      {"apiVersion", "apps/v1"},
+      {"kind", KindName(key.kind)},
+      {"metadata", {{"name", key.name}, {"namespace", key.ns}, {"uid", uid}}},
+  };
+}
+
 json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::string_view value,
                          std::string_view resource_version) {
   json body = {

@@ -63,6 +63,17 @@ Result<Applied> KubeStatusWriter::ApplyAnnotation(const WorkloadKey& key, std::s
                    AnnotationApplyBody(key, uid, value, resource_version));
 }
 
+Status KubeStatusWriter::Withdraw(const WorkloadKey& key, std::string_view uid) {
+  // Server-side apply removes the fields a manager owned and no longer applies: an apply
+  // of nothing but the object's identity, on each of the two paths we write.
+  const nlohmann::json nothing = WithdrawalApplyBody(key, uid);
+  for (bool status : {true, false}) {
+    auto applied = SendApply(client_, Path(key.kind, key.ns, key.name, status), nothing);
+    if (!applied) return applied.error();
+  }
+  return OkStatus();
+}
+
 void KubeEventSink::Emit(const EventRecord& event) {
   kube::ObjectReference reference{"apps/v1",         std::string(KindName(event.workload.kind)),
                                   event.workload.ns, event.workload.name,

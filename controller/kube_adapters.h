@@ -26,6 +26,7 @@ class KubeStatusWriter final : public StatusWriter {
   Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
                                   std::string_view value,
                                   std::string_view resource_version) override;
+  Status Withdraw(const WorkloadKey& key, std::string_view uid) override;
 
  private:
   kube::KubeClient& client_;

@@ -49,6 +49,8 @@ class StatusWriter {
   virtual Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
                                           std::string_view value,
                                           std::string_view resource_version) = 0;
+  // Removes our condition and our annotation (applies that own neither).
+  virtual Status Withdraw(const WorkloadKey& key, std::string_view uid) = 0;
 };
 
 class EventSink {

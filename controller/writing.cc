@@ -65,6 +65,16 @@ bool SameVerdict(const Condition& c, const Desired& d) {
 
 }  // namespace
 
+WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory,
+                         const WriteTiming& timing) {
+  WritePlan plan;
+  if (!live.condition && live.verdict_annotation.empty()) return plan;
+  bool in_flight = memory.withdrawn_base_version == live.resource_version &&
+                   timing.now - memory.withdrawn_at < timing.settle;
+  plan.withdraw = !in_flight;
+  return plan;
+}
+
 bool SameMeaning(std::string_view a, std::string_view b) { return a == b || Shape(a) == Shape(b); }
 
 bool ConditionMatches(const Condition& condition, const Desired& desired) {

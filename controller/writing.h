@@ -32,13 +32,16 @@ struct WriteMemory {
   // condition write (sent just before it) produced.
   std::vector<std::string> annotation_base_versions;
   MonotonicTime annotation_written_at{0};
+  std::string withdrawn_base_version;  // the live resourceVersion a withdrawal was planned on
+  MonotonicTime withdrawn_at{0};
 };
 
 struct WritePlan {
   std::optional<Condition> condition;     // apply this to /status
   std::optional<std::string> annotation;  // apply this annotation value
   std::optional<EventRecord> event;       // a transition to announce
-  bool empty() const { return !condition && !annotation; }
+  bool withdraw = false;  // remove our condition and annotation: the workload left scope
+  bool empty() const { return !condition && !annotation && !withdraw; }
 };
 
 struct WriteTiming {
@@ -51,6 +54,11 @@ struct WriteTiming {
 
 WritePlan PlanWrite(const Desired& desired, const Workload& live, const WriteMemory& memory,
                     const WriteTiming& timing);
+
+// A workload out of scope (opted out, or no longer GitOps-managed) must not keep a verdict
+// nobody maintains: Argo CD would show it Degraded forever. Withdraw what we wrote, once.
+WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory,
+                         const WriteTiming& timing);
 
 // Messages carry figures that move every pass ("34%", "2m10s"); a difference in figures
 // alone is not a meaningful change and causes no write.

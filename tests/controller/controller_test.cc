@@ -53,6 +53,7 @@ class ControllerTest : public ::testing::Test {
     std::set<WorkloadKey> touched;
     for (const auto& write : writer_.conditions) touched.insert(write.key);
     for (const auto& write : writer_.annotations) touched.insert(write.key);
+    for (const auto& key : writer_.withdrawals) touched.insert(key);
     writer_.Clear();
     for (const WorkloadKey& key : touched)
       ctl.UpsertWorkload(MustWorkload(key.kind, objects_[key]));
@@ -225,6 +226,57 @@ TEST_F(ControllerTest, AnnotationRefusedOnAStaleVersionIsPlannedAgain) {
   Reflect(*ctl_);
   EXPECT_EQ(LiveAnnotation(objects_[kWeb]),
             "True/Compliant/" + std::to_string(GenerationOf(objects_[kWeb])));
+}
+
+// Opted out (or no longer GitOps-managed): the verdict nobody maintains any more is removed
+// once, or Argo CD would show the app Degraded forever; opted back in, it is judged again.
+TEST_F(ControllerTest, AWorkloadLeavingScopeLosesItsConditionAndAnnotation) {
+  Populate(*ctl_);
+  judge_.verdicts[kWeb] = FakeJudge::Unknown("MemoryThrashing", "thrashing");
+  judge_.verdicts[kWeb].status = ConditionStatus::kFalse;
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  ASSERT_TRUE(MustWorkload(kWeb.kind, objects_[kWeb]).condition);
+  json& web = objects_[kWeb];
+  web["metadata"]["annotations"]["groundtruth.dev/enabled"] = "false";
+  web["metadata"]["generation"] = web["metadata"]["generation"].get<int64_t>() + 1;
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->CheckDirty();
+  ASSERT_EQ(writer_.withdrawals, std::vector<WorkloadKey>{kWeb});
+  EXPECT_TRUE(writer_.conditions.empty());
+  EXPECT_NE(log_text_.str().find("out of scope: its condition and annotation are removed"),
+            std::string::npos);
+  ctl_->RunPass();  // the watch has not shown it yet: not sent twice
+  EXPECT_EQ(writer_.withdrawals.size(), 1u);
+  Reflect(*ctl_);
+  Workload live = MustWorkload(kWeb.kind, objects_[kWeb]);
+  EXPECT_FALSE(live.condition);
+  EXPECT_TRUE(live.verdict_annotation.empty());
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(10s);
+    ctl_->RunPass();
+    ctl_->CheckDirty();
+  }
+  EXPECT_EQ(writer_.total(), 0u);  // out of scope and clean: nothing more
+
+  web["metadata"]["annotations"].erase("groundtruth.dev/enabled");
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->RunPass();
+  ASSERT_EQ(writer_.conditions.size(), 1u);
+  EXPECT_EQ(writer_.conditions[0].key, kWeb);
+  EXPECT_TRUE(writer_.withdrawals.empty());
+}
+
+// A StatefulSet never judged by this controller and never written: leaving it alone is free.
+TEST_F(ControllerTest, AnOutOfScopeWorkloadWithoutOurConditionIsNotWritten) {
+  objects_[kWeb] = WorkloadJson("Deployment", "web", "d1", 1, PodTemplate("web", "nginx:1"));
+  objects_[kWeb]["metadata"]["labels"] = json::object();  // not GitOps-managed
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, objects_[kWeb]));
+  ctl_->RunPass();
+  ctl_->CheckDirty();
+  EXPECT_EQ(writer_.total(), 0u);
 }
 
 TEST_F(ControllerTest, WipedStatefulSetConditionIsReassertedOnTheWatchEvent) {

@@ -71,16 +71,19 @@ class FakeStatusWriter final : public StatusWriter {
   Result<Applied> ApplyAnnotation(const WorkloadKey& key, std::string_view uid,
                                   std::string_view value,
                                   std::string_view resource_version) override;
-  size_t total() const { return conditions.size() + annotations.size(); }
+  Status Withdraw(const WorkloadKey& key, std::string_view uid) override;
+  size_t total() const { return conditions.size() + annotations.size() + withdrawals.size(); }
   void Clear() {
     conditions.clear();
     annotations.clear();
+    withdrawals.clear();
   }
 
   std::map<WorkloadKey, json>* objects = nullptr;
   bool fail = false;
   std::vector<ConditionWrite> conditions;
   std::vector<AnnotationWrite> annotations;
+  std::vector<WorkloadKey> withdrawals;
 };
 
 class FakeEvents final : public EventSink {
@@ -267,6 +270,31 @@ inline Result<Applied> FakeStatusWriter::ApplyAnnotation(const WorkloadKey& key,
   annotation = std::string(value);
   BumpVersion(object);
   return Applied{ResourceVersionOf(object), GenerationOf(object)};
+}
+
+inline Status FakeStatusWriter::Withdraw(const WorkloadKey& key, std::string_view) {
+  if (fail) return MakeError(ErrorCode::kUnavailable, "injected failure");
+  withdrawals.push_back(key);
+  if (objects == nullptr) return OkStatus();
+  json& object = (*objects)[key];
+  json& conditions = object["status"]["conditions"];
+  if (conditions.is_array()) {
+    for (auto c = conditions.begin(); c != conditions.end(); ++c) {
+      if ((*c)["type"] == "RuntimeCompliant") {
+        conditions.erase(c);
+        break;
+      }
+    }
+  }
+  json& annotations = object["metadata"]["annotations"];
+  if (annotations.is_object() && annotations.contains("groundtruth.dev/runtime-compliant")) {
+    annotations.erase("groundtruth.dev/runtime-compliant");
+    if (key.kind == WorkloadKind::kDeployment) {
+      object["metadata"]["generation"] = object["metadata"]["generation"].get<int64_t>() + 1;
+    }
+  }
+  BumpVersion(object);
+  return OkStatus();
 }
 
 }  // namespace gt::controller::testing
