@@ -72,7 +72,18 @@ void Controller::UpsertWorkload(Workload workload) {
     judge_.Forget(workload.key);
     log_.Info("new pod template: observing", {{"workload", workload.key.ToString()},
                                               {"generation", std::to_string(workload.generation)}});
+  } else if (InScope(workload, options_.scope) && !runtime.in_scope) {
+    // Back in scope: what was judged before it left (frozen since, with a gap where its
+    // readings stopped) says nothing about now.
+    StartObserving(runtime, workload, now);
+    judge_.Forget(workload.key);
   }
+  bool in_scope = InScope(workload, options_.scope);
+  if (runtime.in_scope && !in_scope) {
+    judge_.Forget(workload.key);       // not judged while out: free what its windows held
+    runtime.memory.withdrawn = false;  // ours to withdraw once, on each departure
+  }
+  runtime.in_scope = in_scope;
   dirty_.insert(workload.key);
   store_.UpsertWorkload(std::move(workload));
   dirty_cv_.notify_all();
@@ -249,7 +260,7 @@ std::optional<Controller::PendingWrite> Controller::Plan(const Workload& workloa
   WriteTiming timing{clock_.Wall(), now, options_.settle};
   WritePlan plan = InScope(workload, options_.scope)
                        ? PlanWrite(desired, workload, runtime.memory, timing)
-                       : PlanWithdrawal(workload, runtime.memory, timing);
+                       : PlanWithdrawal(workload, runtime.memory);
   if (plan.empty()) return std::nullopt;
   return PendingWrite{workload.key, workload.uid, workload.resource_version, workload.generation,
                       std::move(plan)};
@@ -383,7 +394,10 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
     } else if (write.plan.annotation) {
       auto result =
           writer_.ApplyAnnotation(write.key, write.uid, *write.plan.annotation, object_version);
-      metrics_.WriteDone("annotation", result.has_value());
+      bool conflict = !result && result.error().code == ErrorCode::kConflict;
+      metrics_.WriteDone("annotation", std::string_view(result     ? "ok"
+                                                        : conflict ? "conflict"
+                                                                   : "error"));
       if (result) {
         std::lock_guard lock(mu_);
         if (auto it = runtimes_.find(write.key); it != runtimes_.end()) {
@@ -395,7 +409,7 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
           }
           memory.annotation_written_at = clock_.Monotonic();
         }
-      } else if (result.error().code == ErrorCode::kConflict) {
+      } else if (conflict) {
         // Someone wrote the workload after the pass read it: normal, and the informer is
         // about to bring the new object, from which the annotation is planned again.
         log_.Info("workload changed since the pass; its annotation is planned again",
@@ -423,8 +437,7 @@ void Controller::Withdraw(const PendingWrite& write) {
   if (auto it = runtimes_.find(write.key); it != runtimes_.end()) {
     WriteMemory& memory = it->second.memory;
     memory = WriteMemory{};  // nothing of ours is on the object any more
-    memory.withdrawn_base_version = write.base_version;
-    memory.withdrawn_at = clock_.Monotonic();
+    memory.withdrawn = true;
   }
 }
 

@@ -95,6 +95,7 @@ class Controller {
     MonotonicTime observing_since{0};
     reconcile::Verdict verdict;
     bool warm = false;  // verdict read back from the object, not judged by us yet
+    bool in_scope = false;
     WriteMemory memory;
   };
   struct AgentState {

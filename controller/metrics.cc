@@ -28,9 +28,9 @@ void Metrics::PassDone(std::chrono::nanoseconds duration) {
   pass_seconds_last_ = seconds;
 }
 
-void Metrics::WriteDone(std::string_view what, bool ok) {
+void Metrics::WriteDone(std::string_view what, std::string_view result) {
   std::lock_guard lock(mu_);
-  ++writes_[{std::string(what), ok ? "ok" : "error"}];
+  ++writes_[{std::string(what), std::string(result)}];
 }
 
 void Metrics::ScrapeDone(const std::string& node, bool ok) {

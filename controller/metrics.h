@@ -14,7 +14,12 @@ namespace gt::controller {
 class Metrics {
  public:
   void PassDone(std::chrono::nanoseconds duration);
-  void WriteDone(std::string_view what, bool ok);  // what: "condition" | "annotation"
+  // what: "condition" | "annotation" | "withdrawal"; result: "ok" | "error" | "conflict" (a
+  // precondition that no longer held: routine, planned again, not an error).
+  void WriteDone(std::string_view what, std::string_view result);
+  void WriteDone(std::string_view what, bool ok) {
+    WriteDone(what, std::string_view(ok ? "ok" : "error"));
+  }
   void ScrapeDone(const std::string& node, bool ok);
   void WatchEvent() { watch_events_.fetch_add(1, std::memory_order_relaxed); }
   void EventEmitted(bool ok);

@@ -65,13 +65,9 @@ bool SameVerdict(const Condition& c, const Desired& d) {
 
 }  // namespace
 
-WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory,
-                         const WriteTiming& timing) {
+WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory) {
   WritePlan plan;
-  if (!live.condition && live.verdict_annotation.empty()) return plan;
-  bool in_flight = memory.withdrawn_base_version == live.resource_version &&
-                   timing.now - memory.withdrawn_at < timing.settle;
-  plan.withdraw = !in_flight;
+  plan.withdraw = !memory.withdrawn && (live.condition || !live.verdict_annotation.empty());
   return plan;
 }
 

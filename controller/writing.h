@@ -32,8 +32,9 @@ struct WriteMemory {
   // condition write (sent just before it) produced.
   std::vector<std::string> annotation_base_versions;
   MonotonicTime annotation_written_at{0};
-  std::string withdrawn_base_version;  // the live resourceVersion a withdrawal was planned on
-  MonotonicTime withdrawn_at{0};
+  // Our condition and annotation were withdrawn since the workload left scope. Once only:
+  // what an apply of nothing leaves behind is another manager's, not ours to chase.
+  bool withdrawn = false;
 };
 
 struct WritePlan {
@@ -57,8 +58,7 @@ WritePlan PlanWrite(const Desired& desired, const Workload& live, const WriteMem
 
 // A workload out of scope (opted out, or no longer GitOps-managed) must not keep a verdict
 // nobody maintains: Argo CD would show it Degraded forever. Withdraw what we wrote, once.
-WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory,
-                         const WriteTiming& timing);
+WritePlan PlanWithdrawal(const Workload& live, const WriteMemory& memory);
 
 // Messages carry figures that move every pass ("34%", "2m10s"); a difference in figures
 // alone is not a meaningful change and causes no write.

@@ -2,6 +2,7 @@
 // plays an agent, the probe server, the reconcile judge and the --config loader.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,9 +19,12 @@
 #include "controller/agent_client.h"
 #include "controller/config.h"
 #include "controller/controller.h"
+#include "controller/kube_adapters.h"
 #include "controller/probe_server.h"
 #include "controller/reconcile_judge.h"
 #include "fakes.h"
+#include "kube/config.h"
+#include "kube/rest_client.h"
 #include "wire/samples.h"
 
 namespace gt::controller {
@@ -354,6 +358,89 @@ TEST(Config, PolicyOverridesFromYaml) {
   EXPECT_FALSE(PolicyFromYaml("colour: blue\n", "test.yaml"));
   EXPECT_FALSE(PolicyFromYaml("rules: [\n", "test.yaml"));
   EXPECT_TRUE(PolicyFromYaml("", "empty.yaml"));
+}
+
+// The writes the controller ships, against a real API server: runs when
+// GT_KUBE_E2E_KUBECONFIG names an admin kubeconfig (tests/e2e TestKubeClientRealApiServer
+// sets it); skipped otherwise.
+TEST(RealApiServerWrites, ConditionAnnotationAndWithdrawalAsShipped) {
+  using nlohmann::json;
+  const char* path = std::getenv("GT_KUBE_E2E_KUBECONFIG");
+  if (path == nullptr || *path == '\0') GTEST_SKIP() << "GT_KUBE_E2E_KUBECONFIG not set";
+  SystemClock clock;
+  kube::KubeconfigOptions options;
+  options.explicit_path = path;
+  auto config = kube::LoadKubeconfig(options, clock);
+  ASSERT_TRUE(config) << config.error().ToString();
+  auto client = kube::RestClient::Create(*config, clock);
+  ASSERT_TRUE(client) << client.error().ToString();
+  kube::KubeClient& api = **client;
+  const std::string ns = "gt-writes-" + std::to_string(getpid());
+  ASSERT_TRUE(
+      api.Create("/api/v1/namespaces",
+                 {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}));
+  const std::string base = "/apis/apps/v1/namespaces/" + ns + "/deployments";
+  json deployment = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment",
+    "metadata":{"name":"web","annotations":{"team":"shop"}},
+    "spec":{"replicas":0,"selector":{"matchLabels":{"app":"web"}},
+      "template":{"metadata":{"labels":{"app":"web"}},
+        "spec":{"containers":[{"name":"c","image":"busybox"}]}}}})");
+  auto created = api.Create(base, deployment);
+  ASSERT_TRUE(created && created->ok());
+  const std::string uid = created->body["metadata"]["uid"];
+  const int64_t generation = created->body["metadata"]["generation"];
+  const WorkloadKey key{WorkloadKind::kDeployment, ns, "web"};
+
+  KubeStatusWriter writer(api);
+  Condition condition{reconcile::ConditionStatus::kFalse, "MemoryThrashing", "thrashing",
+                      "2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z"};
+  // The real Deployment controller writes status after creation too; a conflict with it
+  // is what the controller meets in a cluster, and re-plans from the newer object.
+  Result<Applied> applied = MakeError(ErrorCode::kUnavailable, "not tried");
+  Result<Applied> annotated = MakeError(ErrorCode::kUnavailable, "not tried");
+  int conflicts = 0;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    applied = writer.ApplyCondition(key, uid, condition);
+    ASSERT_TRUE(applied) << applied.error().ToString();
+    EXPECT_EQ(applied->generation, generation);  // a status write leaves the generation
+    annotated =
+        writer.ApplyAnnotation(key, uid, "False/MemoryThrashing/2", applied->resource_version);
+    if (annotated || annotated.error().code != ErrorCode::kConflict) break;
+    ++conflicts;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(annotated) << annotated.error().ToString() << " after " << conflicts << " conflicts";
+  EXPECT_EQ(annotated->generation, generation + 1);  // as the mirror predicts
+  auto stale = writer.ApplyAnnotation(key, uid, "True/Compliant/3", applied->resource_version);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  // Another manager's condition beside ours.
+  json other = {{"apiVersion", "apps/v1"},
+                {"kind", "Deployment"},
+                {"metadata", {{"name", "web"}, {"namespace", ns}}},
+                {"status",
+                 {{"conditions", json::array({{{"type", "Available"},
+                                               {"status", "True"},
+                                               {"reason", "MinimumReplicasAvailable"},
+                                               {"message", "ok"}}})}}}};
+  ASSERT_TRUE(api.Apply(base + "/web/status", other, "someone-else", true));
+
+  ASSERT_TRUE(writer.Withdraw(key, uid));
+  auto got = api.Get(base + "/web");
+  ASSERT_TRUE(got && got->ok());
+  auto live = WorkloadFromJson(WorkloadKind::kDeployment, got->body);
+  ASSERT_TRUE(live);
+  EXPECT_FALSE(live->condition);
+  EXPECT_TRUE(live->verdict_annotation.empty());
+  std::vector<std::string> types;
+  for (const json& c : got->body["status"]["conditions"]) types.push_back(c["type"]);
+  // Only ours went: the Deployment controller's own conditions and the other manager's stay.
+  EXPECT_EQ(std::count(types.begin(), types.end(), "RuntimeCompliant"), 0);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "Available"), 1);
+  EXPECT_EQ(got->body["metadata"]["annotations"]["team"], "shop");
+  // A different object of the same name is not ours to write.
+  EXPECT_FALSE(writer.Withdraw(key, "00000000-0000-0000-0000-000000000000"));
+  (void)api.Delete("/api/v1/namespaces/" + ns);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -260,13 +261,43 @@ TEST_F(ControllerTest, AWorkloadLeavingScopeLosesItsConditionAndAnnotation) {
   }
   EXPECT_EQ(writer_.total(), 0u);  // out of scope and clean: nothing more
 
+  // Opted back in: what was judged before it left says nothing about now.
+  events_.events.clear();
   web["metadata"]["annotations"].erase("groundtruth.dev/enabled");
+  web["metadata"]["generation"] = web["metadata"]["generation"].get<int64_t>() + 1;
   BumpVersion(web);
   ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
-  ctl_->RunPass();
+  ctl_->CheckDirty();  // the watch event alone, no pass
   ASSERT_EQ(writer_.conditions.size(), 1u);
   EXPECT_EQ(writer_.conditions[0].key, kWeb);
+  EXPECT_EQ(writer_.conditions[0].condition.status, ConditionStatus::kUnknown);
+  EXPECT_EQ(writer_.conditions[0].condition.reason, "Observing");
+  EXPECT_TRUE(events_.events.empty());
+  EXPECT_EQ(std::count(judge_.forgotten.begin(), judge_.forgotten.end(), kWeb), 2);  // out, in
   EXPECT_TRUE(writer_.withdrawals.empty());
+}
+
+// What an apply of nothing leaves behind belongs to another manager (the annotation set in
+// Git, say): withdrawn once per departure, never chased.
+TEST_F(ControllerTest, WithdrawalIsOnceEvenWhenSomethingStays) {
+  writer_.annotation_owned_elsewhere = true;
+  Populate(*ctl_);
+  ctl_->RunPass();
+  Reflect(*ctl_);
+  json& web = objects_[kWeb];
+  web["metadata"]["labels"] = json::object();  // no longer GitOps-managed
+  BumpVersion(web);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, web));
+  ctl_->CheckDirty();
+  ASSERT_EQ(writer_.withdrawals.size(), 1u);
+  Reflect(*ctl_);
+  EXPECT_FALSE(MustWorkload(kWeb.kind, objects_[kWeb]).verdict_annotation.empty());
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(1min);
+    ctl_->RunPass();
+    ctl_->CheckDirty();
+  }
+  EXPECT_EQ(writer_.total(), 0u);
 }
 
 // A StatefulSet never judged by this controller and never written: leaving it alone is free.

@@ -81,6 +81,7 @@ class FakeStatusWriter final : public StatusWriter {
 
   std::map<WorkloadKey, json>* objects = nullptr;
   bool fail = false;
+  bool annotation_owned_elsewhere = false;  // e.g. set in Git: our apply of nothing keeps it
   std::vector<ConditionWrite> conditions;
   std::vector<AnnotationWrite> annotations;
   std::vector<WorkloadKey> withdrawals;
@@ -286,14 +287,16 @@ inline Status FakeStatusWriter::Withdraw(const WorkloadKey& key, std::string_vie
       }
     }
   }
+  BumpVersion(object);  // the /status apply
   json& annotations = object["metadata"]["annotations"];
-  if (annotations.is_object() && annotations.contains("groundtruth.dev/runtime-compliant")) {
+  if (!annotation_owned_elsewhere && annotations.is_object() &&
+      annotations.contains("groundtruth.dev/runtime-compliant")) {
     annotations.erase("groundtruth.dev/runtime-compliant");
     if (key.kind == WorkloadKind::kDeployment) {
       object["metadata"]["generation"] = object["metadata"]["generation"].get<int64_t>() + 1;
     }
   }
-  BumpVersion(object);
+  BumpVersion(object);  // the apply to the object itself
   return OkStatus();
 }
 

@@ -145,44 +145,6 @@ TEST_F(RealApiServer, ApplyWithAResourceVersionIsConditional) {
             "True/Compliant/2");
 }
 
-// How the controller withdraws a verdict from a workload that left its scope: applies of
-// nothing but the object's identity drop what our manager owned, and nothing else.
-TEST_F(RealApiServer, ApplyOfNothingRemovesOnlyWhatOurManagerOwned) {
-  const std::string base = "/apis/apps/v1/namespaces/" + ns_ + "/deployments";
-  Json d = Deployment("web");
-  d["metadata"]["annotations"] = {{"team", "shop"}};
-  ASSERT_TRUE(client_->Create(base, d));
-  ConditionApply cond{"RuntimeCompliant",          "False",       "MemoryThrashing",
-                      "memory PSI some 34% > 10%", clock_.Wall(), clock_.Wall()};
-  ASSERT_TRUE(ApplyCondition(*client_, WorkloadKind::kDeployment, ns_, "web", cond));
-  // Another manager's condition beside ours, as the Deployment controller's would be.
-  Json other = ConditionApplyConfig(
-      WorkloadKind::kDeployment, ns_, "web",
-      {"Available", "True", "MinimumReplicasAvailable", "ok", clock_.Wall(), clock_.Wall()});
-  ASSERT_TRUE(client_->Apply(base + "/web/status", other, "someone-else", true));
-  ASSERT_TRUE(ApplyAnnotation(*client_, WorkloadKind::kDeployment, ns_, "web",
-                              "groundtruth.dev/runtime-compliant", "False/MemoryThrashing/2"));
-
-  Json nothing = {{"apiVersion", "apps/v1"},
-                  {"kind", "Deployment"},
-                  {"metadata", {{"name", "web"}, {"namespace", ns_}}}};
-  for (const std::string& path : {base + "/web/status", base + "/web"}) {
-    auto r = client_->Apply(path, nothing, kFieldManager, true);
-    ASSERT_TRUE(r && r->ok()) << (r ? r->StatusMessage() : r.error().ToString());
-  }
-  auto got = client_->Get(base + "/web");
-  ASSERT_TRUE(got && got->ok());
-  std::vector<std::string> types;
-  for (const Json& c : got->body["status"].value("conditions", Json::array())) {
-    types.push_back(c.value("type", ""));
-  }
-  EXPECT_EQ(std::count(types.begin(), types.end(), "RuntimeCompliant"), 0);
-  EXPECT_EQ(std::count(types.begin(), types.end(), "Available"), 1);
-  const Json annotations = got->body["metadata"].value("annotations", Json::object());
-  EXPECT_FALSE(annotations.contains("groundtruth.dev/runtime-compliant"));
-  EXPECT_EQ(annotations.value("team", ""), "shop");
-}
-
 TEST_F(RealApiServer, InformerSeesAddsUpdatesDeletes) {
   std::mutex mu;
   std::condition_variable cv;
