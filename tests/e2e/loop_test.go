@@ -169,6 +169,31 @@ func TestLoop(t *testing.T) {
 		}
 	})
 
+	// Beyond the issue's list: a workload that leaves scope must not keep a verdict nobody
+	// maintains (Argo CD would show it Degraded forever), and one that comes back is judged
+	// afresh, never with the verdict it left with.
+	t.Run("11 opt-out withdraws the verdict, opt-in judges afresh", func(t *testing.T) {
+		optIn := func(value string) {
+			t.Helper()
+			patch := `{"metadata":{"annotations":{"groundtruth.dev/enabled":` + value + `}}}`
+			if _, err := apps.Deployments(loopAppNS).Patch(ctx, "memory-thrash", types.MergePatchType,
+				[]byte(patch), metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		optIn(`"false"`)
+		e.waitVerdict(ctx, "deploy", "memory-thrash", 30*time.Second, "its condition and annotation withdrawn",
+			func(v verdict) bool { return !v.Present && v.Annotation == "" })
+		optIn(`null`)
+		v := e.waitVerdict(ctx, "deploy", "memory-thrash", 30*time.Second, "judged again",
+			func(v verdict) bool { return v.Present })
+		if v.Status != "Unknown" || v.Reason != "Observing" {
+			t.Errorf("first verdict after opting back in: %s, want Unknown/Observing", v)
+		}
+		e.waitVerdict(ctx, "deploy", "memory-thrash", 2*time.Minute, "False/MemoryThrashing again",
+			func(v verdict) bool { return v.Status == "False" && strings.HasPrefix(v.Annotation, "False/") })
+	})
+
 	t.Run("9 agent refuses clients without the CA's certificate", func(t *testing.T) {
 		url := e.agentURL(ctx, "node-1", "/v1/samples?since=0")
 		if resp, err := e.agentClient(nil).Get(url); err == nil {
