@@ -50,6 +50,7 @@ void Controller::UpsertWorkload(Workload workload) {
   std::lock_guard lock(mu_);
   auto [it, created] = runtimes_.try_emplace(workload.key);
   Runtime& runtime = it->second;
+  const bool in_scope = InScope(workload, options_.scope);
   if (created) {
     StartObserving(runtime, workload, now);
     runtime.template_generation = 0;  // the template predates this controller
@@ -72,13 +73,12 @@ void Controller::UpsertWorkload(Workload workload) {
     judge_.Forget(workload.key);
     log_.Info("new pod template: observing", {{"workload", workload.key.ToString()},
                                               {"generation", std::to_string(workload.generation)}});
-  } else if (InScope(workload, options_.scope) && !runtime.in_scope) {
+  } else if (in_scope && !runtime.in_scope) {
     // Back in scope: what was judged before it left (frozen since, with a gap where its
     // readings stopped) says nothing about now.
     StartObserving(runtime, workload, now);
     judge_.Forget(workload.key);
   }
-  bool in_scope = InScope(workload, options_.scope);
   if (runtime.in_scope && !in_scope) {
     judge_.Forget(workload.key);       // not judged while out: free what its windows held
     runtime.memory.withdrawn = false;  // ours to withdraw once, on each departure
@@ -255,12 +255,15 @@ void Controller::Adopt(Runtime& runtime, reconcile::Verdict verdict, MonotonicTi
 
 std::optional<Controller::PendingWrite> Controller::Plan(const Workload& workload, Runtime& runtime,
                                                          MonotonicTime now) const {
-  Desired desired{runtime.verdict.status, runtime.verdict.reason, runtime.verdict.message,
-                  workload.generation};
-  WriteTiming timing{clock_.Wall(), now, options_.settle};
-  WritePlan plan = InScope(workload, options_.scope)
-                       ? PlanWrite(desired, workload, runtime.memory, timing)
-                       : PlanWithdrawal(workload, runtime.memory);
+  WritePlan plan;
+  if (runtime.in_scope) {
+    Desired desired{runtime.verdict.status, runtime.verdict.reason, runtime.verdict.message,
+                    workload.generation};
+    plan = PlanWrite(desired, workload, runtime.memory,
+                     WriteTiming{clock_.Wall(), now, options_.settle});
+  } else {
+    plan = PlanWithdrawal(workload, runtime.memory);
+  }
   if (plan.empty()) return std::nullopt;
   return PendingWrite{workload.key, workload.uid, workload.resource_version, workload.generation,
                       std::move(plan)};
@@ -282,7 +285,7 @@ PassStats Controller::RunPass() {
       auto it = runtimes_.find(key);
       if (it == runtimes_.end()) continue;
       Runtime& runtime = it->second;
-      if (!InScope(workload, options_.scope)) {
+      if (!runtime.in_scope) {
         if (leader) {
           if (auto pending = Plan(workload, runtime, now)) writes.push_back(std::move(*pending));
         }
@@ -341,7 +344,7 @@ size_t Controller::CheckDirty() {
       const Workload* workload = store_.FindWorkload(key);
       auto it = runtimes_.find(key);
       if (workload == nullptr || it == runtimes_.end()) continue;
-      checked += InScope(*workload, options_.scope);
+      checked += it->second.in_scope;
       if (leader) {
         if (auto pending = Plan(*workload, it->second, now)) writes.push_back(std::move(*pending));
       }
@@ -388,9 +391,14 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
                   {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});
       }
     }
-    if (write.plan.annotation && object_moved) {
+    // Someone wrote the workload after the pass read it: normal, and the informer is about
+    // to bring the new object, from which the annotation is planned again.
+    auto replanned = [&] {
       log_.Info("workload changed since the pass; its annotation is planned again",
                 {{"workload", write.key.ToString()}});
+    };
+    if (write.plan.annotation && object_moved) {
+      replanned();
     } else if (write.plan.annotation) {
       auto result =
           writer_.ApplyAnnotation(write.key, write.uid, *write.plan.annotation, object_version);
@@ -410,10 +418,7 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
           memory.annotation_written_at = clock_.Monotonic();
         }
       } else if (conflict) {
-        // Someone wrote the workload after the pass read it: normal, and the informer is
-        // about to bring the new object, from which the annotation is planned again.
-        log_.Info("workload changed since the pass; its annotation is planned again",
-                  {{"workload", write.key.ToString()}});
+        replanned();
       } else {
         log_.Warn("annotation write failed; retried on the next pass",
                   {{"workload", write.key.ToString()}, {"error", ErrorText(result.error())}});

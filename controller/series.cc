@@ -42,18 +42,21 @@ void SeriesStore::Append(const std::string& pod_uid, const std::string& containe
   auto series = std::find_if(containers.begin(), containers.end(),
                              [&](const ContainerSeries& s) { return s.id == container_id; });
   if (series == containers.end()) {
-    containers.push_back(ContainerSeries{container_id, reading.time, Pack({reading}), 1});
+    containers.push_back(
+        ContainerSeries{container_id, reading.time, reading.time, Pack({reading}), 1});
     return;
   }
   if (reading.time <= series->newest) return;
   series->newest = reading.time;
   if (series->count == 0) {  // the common case: one new reading since the last pass
+    series->oldest = reading.time;
     series->packed = Pack({reading});
     series->count = 1;
     return;
   }
   std::vector<CgroupReading> readings = reconcile::UnpackReadings(series->packed);
   AppendBounded(readings, reading, options_.max_samples);
+  series->oldest = readings.front().time;
   series->packed = Pack(readings);
   series->count = static_cast<uint32_t>(readings.size());
 }
@@ -103,10 +106,11 @@ void SeriesStore::Prune(MonotonicTime now) {
   for (auto it = pods_.begin(); it != pods_.end();) {
     auto& containers = it->second;
     for (ContainerSeries& series : containers) {
-      if (series.count == 0 || series.newest < cutoff) continue;  // nothing held, or all goes
+      // Nothing held, nothing too old, or the whole series goes below.
+      if (series.count == 0 || series.oldest >= cutoff || series.newest < cutoff) continue;
       std::vector<CgroupReading> readings = reconcile::UnpackReadings(series.packed);
-      if (readings.front().time >= cutoff) continue;
       DropBefore(readings, cutoff);
+      series.oldest = readings.front().time;
       series.packed = Pack(readings);
       series.count = static_cast<uint32_t>(readings.size());
     }

@@ -60,6 +60,7 @@ class SeriesStore {
   struct ContainerSeries {
     std::string id;
     MonotonicTime newest{0};  // of every reading appended, judged or not
+    MonotonicTime oldest{0};  // of those in `packed`: Prune decodes only what it cuts
     std::string packed;       // reconcile::PackReadings of those not judged yet
     uint32_t count = 0;       // readings in `packed`
   };

@@ -410,6 +410,19 @@ TEST(Judge, AShortRunReachesAVerdictWithWithWindow) {
   EXPECT_EQ(JudgeOnce(Workload({Container(fine)}), At(19), p).reason, reason::kObserving);
 }
 
+// Judges the whole history and a part of it, each carrying its own state, at `now`: they
+// must agree. Returns the whole history's verdict.
+Verdict ExpectSameVerdict(const WorkloadObservation& whole, const WorkloadObservation& part,
+                          JudgeState& whole_state, JudgeState& part_state, int now) {
+  Judgement ja = Judge(whole, DefaultPolicy(), whole_state, At(now));
+  Judgement jb = Judge(part, DefaultPolicy(), part_state, At(now));
+  whole_state = ja.state;
+  part_state = jb.state;
+  EXPECT_EQ(ja.verdict.reason, jb.verdict.reason) << "t=" << now;
+  EXPECT_EQ(ja.verdict.message, jb.verdict.message) << "t=" << now;
+  return ja.verdict;
+}
+
 TEST(Judge, SlidingWindowOfReadingsGivesTheSameVerdictsAsTheWholeHistory) {
   auto s = Series(ThrashingReading(), 80, kEvery, [](CgroupReading& r, int i, double dt) {
     if ((i >= 5 && i <= 30) || (i >= 50 && i <= 62)) MemoryStall(0.34)(r, i, dt);
@@ -423,12 +436,7 @@ TEST(Judge, SlidingWindowOfReadingsGivesTheSameVerdictsAsTheWholeHistory) {
     // The controller keeps only the last 150 s of readings.
     std::erase_if(rs,
                   [&](const CgroupReading& r) { return r.time < At(t - 150) || r.time > At(t); });
-    Judgement ja = Judge(whole, DefaultPolicy(), a, At(t));
-    Judgement jb = Judge(window, DefaultPolicy(), b, At(t));
-    a = ja.state;
-    b = jb.state;
-    EXPECT_EQ(ja.verdict.reason, jb.verdict.reason) << "t=" << t;
-    EXPECT_EQ(ja.verdict.message, jb.verdict.message) << "t=" << t;
+    ExpectSameVerdict(whole, window, a, b, t);
   }
 }
 
@@ -447,13 +455,7 @@ TEST(Judge, ReadingsPassedOnceGiveTheSameVerdictsAsTheWholeHistory) {
     auto& rs = fresh.containers[0].readings;
     rs.clear();
     while (passed < s.size() && s[passed].time <= At(t)) rs.push_back(s[passed++]);
-    Judgement ja = Judge(whole, DefaultPolicy(), a, At(t));
-    Judgement jb = Judge(fresh, DefaultPolicy(), b, At(t));
-    a = ja.state;
-    b = jb.state;
-    EXPECT_EQ(ja.verdict.reason, jb.verdict.reason) << "t=" << t;
-    EXPECT_EQ(ja.verdict.message, jb.verdict.message) << "t=" << t;
-    false_seen += ja.verdict.status == ConditionStatus::kFalse;
+    false_seen += ExpectSameVerdict(whole, fresh, a, b, t).status == ConditionStatus::kFalse;
     if (t == 400) at_400 = b;
   }
   EXPECT_GT(false_seen, 0);  // the series does reach a violation
