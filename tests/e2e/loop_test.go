@@ -11,6 +11,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -237,7 +238,7 @@ func TestLoop(t *testing.T) {
 		e.waitFor(ctx, "the Deployment controller to observe the steady Deployment's generation", 30*time.Second,
 			func(ctx context.Context) (bool, error) {
 				d, err := apps.Deployments(loopAppNS).Get(ctx, "steady", metav1.GetOptions{})
-				if err != nil || d.Status.ObservedGeneration != d.Generation {
+				if err != nil || !deploymentSettled(d) {
 					return false, nil
 				}
 				if d.ResourceVersion != lastVersion {
@@ -371,11 +372,13 @@ func TestLoop(t *testing.T) {
 			t.Errorf("after scaling 2 -> 3: %s (lastTransitionTime %s, was %s)", after, after.LastTransition, before.LastTransition)
 		}
 		// Roll: a new pod template.
-		if _, err := apps.Deployments(loopAppNS).Patch(ctx, "rolled", types.MergePatchType,
-			[]byte(`{"spec":{"template":{"metadata":{"annotations":{"e2e/rollout":"2"}}}}}`), metav1.PatchOptions{}); err != nil {
+		// The generation of the new template is the one the patch's own answer carries: a
+		// Get after it could already see the controller's next mirror write (one more).
+		d, err := apps.Deployments(loopAppNS).Patch(ctx, "rolled", types.MergePatchType,
+			[]byte(`{"spec":{"template":{"metadata":{"annotations":{"e2e/rollout":"2"}}}}}`), metav1.PatchOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		d, _ := apps.Deployments(loopAppNS).Get(ctx, "rolled", metav1.GetOptions{})
 		gen := d.Generation
 		e.waitFor(ctx, "rolled out", 90*time.Second, func(ctx context.Context) (bool, error) {
 			d, err := apps.Deployments(loopAppNS).Get(ctx, "rolled", metav1.GetOptions{})
@@ -642,4 +645,26 @@ func (e *loopEnv) captureAll(ctx context.Context, stage string) {
 			e.capture(ctx, fmt.Sprintf("%s-daemonset-%s.json", stage, d.Name), d)
 		}
 	}
+}
+
+// deploymentSettled: the Deployment controller has nothing left to write of its own
+// accord: it observed the current generation, every replica is updated and available,
+// and its Progressing condition says the rollout completed. Before that, each of its
+// syncs may write status, so a test that reads a version and then expects it to hold
+// would race it (under load, the controller's writes come seconds late).
+func deploymentSettled(d *appsv1.Deployment) bool {
+	st := d.Status
+	if st.ObservedGeneration != d.Generation || d.Spec.Replicas == nil {
+		return false
+	}
+	want := *d.Spec.Replicas
+	if st.Replicas != want || st.UpdatedReplicas != want || st.AvailableReplicas != want || st.ReadyReplicas != want {
+		return false
+	}
+	for _, c := range st.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			return c.Status == corev1.ConditionTrue && c.Reason == "NewReplicaSetAvailable"
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 
 #include "kube/apply.h"
 #include "kube/config.h"
@@ -123,18 +124,36 @@ TEST_F(RealApiServer, ApplyWithAResourceVersionIsConditional) {
   const std::string base = "/apis/apps/v1/namespaces/" + ns_ + "/deployments";
   auto created = client_->Create(base, Deployment("db"));
   ASSERT_TRUE(created && created->ok());
-  const std::string v1 = created->body["metadata"]["resourceVersion"].get<std::string>();
-  const int64_t g1 = created->body["metadata"]["generation"].get<int64_t>();
   auto config = [&](const std::string& value, const std::string& version) {
     Json c = AnnotationApplyConfig(WorkloadKind::kDeployment, ns_, "db",
                                    "groundtruth.dev/runtime-compliant", value);
     c["metadata"]["resourceVersion"] = version;
     return c;
   };
-  auto applied = client_->Apply(base + "/db", config("True/Compliant/2", v1), kFieldManager, true);
-  ASSERT_TRUE(applied && applied->ok()) << (applied ? applied->StatusMessage() : "");
+  // The real Deployment controller writes the new object's status at a time of its own
+  // choosing, so the version read may be stale by the time the apply lands: that 409 is
+  // the routine case the controller plans again from, and so does this test. Each try
+  // reads the object afresh; the version and generation kept are those of the try the
+  // server accepted, so what follows does not depend on who won the race.
+  std::string v1;
+  int64_t g1 = 0;
+  std::optional<ApiResponse> applied;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto live = client_->Get(base + "/db");
+    ASSERT_TRUE(live && live->ok());
+    v1 = live->body["metadata"]["resourceVersion"].get<std::string>();
+    g1 = live->body["metadata"]["generation"].get<int64_t>();
+    auto r = client_->Apply(base + "/db", config("True/Compliant/2", v1), kFieldManager, true);
+    ASSERT_TRUE(r) << r.error().ToString();
+    if (r->http_status != 409) {
+      applied = std::move(*r);
+      break;
+    }
+    EXPECT_EQ(ToError(*r, base + "/db").code, ErrorCode::kConflict);
+  }
+  ASSERT_TRUE(applied && applied->ok()) << (applied ? applied->StatusMessage() : "20 conflicts");
   EXPECT_EQ(applied->body["metadata"]["generation"].get<int64_t>(), g1 + 1);
-  // v1 is stale now: refused, and the object is untouched.
+  // v1 is stale now (our own apply moved the object past it): refused, object untouched.
   auto stale = client_->Apply(base + "/db", config("False/OOMKilled/3", v1), kFieldManager, true);
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->http_status, 409);
