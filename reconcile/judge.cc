@@ -840,6 +840,49 @@ std::vector<Recommendation> Recommend(const std::vector<Finding>& findings, cons
   return out;
 }
 
+// A container's names and declared limits, without its readings.
+ContainerObservation Identity(const ContainerObservation& c) {
+  ContainerObservation who;
+  who.container = c.container;
+  who.pod = c.pod;
+  who.node = c.node;
+  who.declared = c.declared;
+  return who;
+}
+
+// A departing replica's unfinished violations pass to its container's Legacy; one already
+// there (another replica that went before) keeps its own.
+void Bequeath(InstanceTrack track, std::map<std::string, Legacy>& legacies) {
+  if (!track.who) return;  // nothing violated: nothing to hand on
+  auto [it, fresh] = legacies.try_emplace(track.who->container);
+  Legacy& legacy = it->second;
+  if (fresh) {
+    legacy.who = std::move(*track.who);
+    track.who.reset();
+    track.recent.clear();
+    legacy.track = std::move(track);
+    return;
+  }
+  for (size_t r = 0; r < kRuleCount; ++r) {
+    if (!legacy.track.rules[r].active()) legacy.track.rules[r] = std::move(track.rules[r]);
+  }
+  legacy.track.processed_until = std::max(legacy.track.processed_until, track.processed_until);
+}
+
+// A new replica takes over what its departed predecessors were still violating: it ends
+// only after the new replica's recovery window of calm, as it would have for the old one.
+void Inherit(InstanceTrack& track, std::map<std::string, Legacy>& legacies,
+             const std::string& container) {
+  auto it = legacies.find(container);
+  if (it == legacies.end()) return;
+  for (size_t r = 0; r < kRuleCount; ++r) {
+    if (it->second.track.rules[r].active()) track.rules[r] = std::move(it->second.track.rules[r]);
+  }
+  // And the time its predecessors were observed: the generation's, not the pod's.
+  track.covered = it->second.track.covered;
+  legacies.erase(it);
+}
+
 std::string NodeNotes(const std::vector<Evidence>& notes) {
   std::string out;
   for (const Evidence& e : notes) out += "; " + e.detail + " (not counted against this workload)";
@@ -888,6 +931,17 @@ size_t HeapBytes(const JudgeState& state) {
     bytes += kNode + sizeof(key) + sizeof(track) + text(key) + text(track.recent) +
              rule(track.overcommitted);
   }
+  auto who = [&](const ContainerObservation& c) {
+    return text(c.container) + text(c.pod) + text(c.node);
+  };
+  for (const auto& [key, track] : state.instances) {
+    if (track.who) bytes += sizeof(ContainerObservation) + who(*track.who);
+  }
+  for (const auto& [name, legacy] : state.legacies) {
+    bytes += kNode + sizeof(name) + sizeof(legacy) + text(name) + who(legacy.who);
+    for (const RuleTrack& r : legacy.track.rules) bytes += rule(r);
+  }
+  for (const std::string& name : state.proven) bytes += kNode + sizeof(name) + text(name);
   return bytes;
 }
 
@@ -932,31 +986,50 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
     keep.insert(in.key);
     instances.push_back(std::move(in));
   }
-  // An instance without data is forgotten: its old violations must not outlive its data.
+  // An instance without data is forgotten; what it was still violating passes to its
+  // container's Legacy, which no reading speaks for once it is older than max_age.
   for (auto it = j.state.instances.begin(); it != j.state.instances.end();) {
     if (keep.count(it->first) == 0) {
+      Bequeath(std::move(it->second), j.state.legacies);
       it = j.state.instances.erase(it);
     } else {
       ++it;
     }
   }
+  std::erase_if(j.state.legacies, [&](const auto& entry) {
+    return now - entry.second.track.processed_until > p.observation.max_age;
+  });
 
   std::vector<Finding> findings;
   std::vector<Evidence> node_notes;
-  for (const Instance& in : instances) {
-    InstanceTrack& track = j.state.instances[in.key];
-    AdvanceInstance(track, in, p);
-    track.recent = PackReadings(Retained(in, obs.observing_since, now, p));
-    track.memory_psi_seen = in.has_memory_psi;
+  auto find = [&](const InstanceTrack& track, const ContainerObservation& who) {
     for (size_t r = 0; r < kRuleCount; ++r) {
       const RuleTrack& rule = track.rules[r];
       if (rule.active()) {
         findings.push_back(Finding{static_cast<Rule>(r),
-                                   std::string(ToString(static_cast<Rule>(r))), in.obs,
-                                   in.obs->node, &track, &rule});
+                                   std::string(ToString(static_cast<Rule>(r))), &who, who.node,
+                                   &track, &rule});
       }
     }
+  };
+  for (const Instance& in : instances) {
+    auto [it, fresh] = j.state.instances.try_emplace(in.key);
+    InstanceTrack& track = it->second;
+    if (fresh) Inherit(track, j.state.legacies, in.obs->container);
+    AdvanceInstance(track, in, p);
+    track.recent = PackReadings(Retained(in, obs.observing_since, now, p));
+    track.memory_psi_seen = in.has_memory_psi;
+    if (track.covered >= p.observation.window) j.state.proven.insert(in.obs->container);
+    j.state.last_reading = std::max(j.state.last_reading, in.newest->time);
+    const size_t before = findings.size();
+    find(track, *in.obs);
+    if (findings.size() == before) {
+      track.who.reset();
+    } else if (!track.who) {
+      track.who = Boxed<ContainerObservation>(Identity(*in.obs));
+    }
   }
+  for (const auto& [name, legacy] : j.state.legacies) find(legacy.track, legacy.who);
   std::set<std::string> nodes;
   for (const Instance& in : instances) {
     if (in.obs->node.empty()) {
@@ -1033,7 +1106,21 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
                       FormatDuration(p.observation.window) + " observed" + NodeNotes(node_notes);
     return j;
   }
+  if (instances.empty() && !j.state.proven.empty() &&
+      now - j.state.last_reading <= p.observation.max_age) {
+    // Every replica went away (replaced, rescheduled, scaled to zero) after the generation
+    // was judged: the verdict stands until their successors' readings say otherwise.
+    verdict.status = ConditionStatus::kTrue;
+    verdict.reason = reason::kCompliant;
+    verdict.message = "every rule held over " + FormatDuration(p.observation.window) +
+                      " of generation " + generation +
+                      "; its pods were replaced and the new ones have no readings yet" +
+                      NodeNotes(node_notes);
+    return j;
+  }
   if (instances.empty()) {
+    // The generation's continuity is broken: new replicas must be observed afresh.
+    j.state.proven.clear();
     verdict.status = ConditionStatus::kUnknown;
     verdict.reason = reason::kNoData;
     verdict.message = obs.containers.empty()
@@ -1049,6 +1136,8 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   for (const Instance& in : instances) {
     nanoseconds& c = covered[in.obs->container];
     c = std::max(c, j.state.instances[in.key].covered);
+    if (j.state.proven.count(in.obs->container) != 0)
+      c = std::max<nanoseconds>(c, p.observation.window);
   }
   nanoseconds least = covered.begin()->second;
   for (const auto& [name, c] : covered) least = std::min(least, c);
@@ -1073,8 +1162,12 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   }
   const InstanceTrack& ct = j.state.instances[closest->key];
   std::string msg = Where(*closest->obs) + ": every rule holds over " +
-                    FormatDuration(WholeSeconds(ct.covered)) + "; peak " +
-                    WorkingSetAgainstLimit(ct.peaks, closest->obs->declared);
+                    FormatDuration(WholeSeconds(ct.covered)) +
+                    (ct.covered < p.observation.window
+                         ? " (a replacement replica; the generation was observed for " +
+                               FormatDuration(p.observation.window) + ")"
+                         : std::string()) +
+                    "; peak " + WorkingSetAgainstLimit(ct.peaks, closest->obs->declared);
   if (closest->has_memory_psi)
     msg += ", memory PSI some " + FormatPercent(ct.peaks.memory_psi_some);
   if (ct.peaks.quota_cores)

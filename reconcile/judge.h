@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,6 +136,19 @@ struct InstanceTrack {
   // packed (history.h).
   std::string recent;
   bool memory_psi_seen = false;  // any reading had memory PSI: the rules that use it apply
+  // Who this replica is (no readings), kept only while one of its rules is violated: what
+  // its Legacy names if the replica goes away mid-violation.
+  Boxed<ContainerObservation> who;
+};
+
+// What a replica that went away (deleted, evicted, its node drained) leaves the generation:
+// its unfinished violations. A verdict belongs to the generation, not to a pod, so they
+// hold until a new replica of the same container takes them over (and ends them only after
+// its own recovery window of calm readings), or until no reading of them is newer than
+// observation.max_age.
+struct Legacy {
+  ContainerObservation who;  // the departed replica (no readings)
+  InstanceTrack track;       // its peaks and active violations (no readings)
 };
 
 // A node's: only NodeOvercommitted reads node readings.
@@ -150,6 +164,12 @@ struct JudgeState {
   std::optional<int64_t> generation;
   std::map<std::string, InstanceTrack> instances;
   std::map<std::string, NodeTrack> nodes;
+  std::map<std::string, Legacy> legacies;  // by container name
+  // Container names some replica has observed for a whole window: a replacement replica
+  // inherits the observation, so a new pod does not reset the verdict to Observing. Cleared
+  // with the generation, and when the generation has had no reading for max_age (NoData).
+  std::set<std::string> proven;
+  MonotonicTime last_reading{0};  // the newest reading of any replica of the generation
 };
 
 struct Judgement {

@@ -113,8 +113,11 @@ func TestLoop(t *testing.T) {
 		}
 	}()
 
+	thrashData := t.TempDir()
 	t.Run("1 thrash detected", func(t *testing.T) {
-		tmpl := thrashTemplate(e.examples, t.TempDir())
+		// The data directory outlives this subtest: item 16 replaces the pod, and its
+		// successors read the same file.
+		tmpl := thrashTemplate(e.examples, thrashData)
 		thrash := deployment("memory-thrash", 1, tmpl, "node-1")
 		if _, err := apps.Deployments(loopAppNS).Create(ctx, thrash, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -193,6 +196,10 @@ func TestLoop(t *testing.T) {
 		}
 		e.waitVerdict(ctx, "deploy", "memory-thrash", 2*time.Minute, "False/MemoryThrashing again",
 			func(v verdict) bool { return v.Status == "False" && strings.HasPrefix(v.Annotation, "False/") })
+	})
+
+	t.Run("16 a verdict outlives the pod it was measured on", func(t *testing.T) {
+		verdictOutlivesPod(t, e, ctx)
 	})
 
 	t.Run("9 agent refuses clients without the CA's certificate", func(t *testing.T) {

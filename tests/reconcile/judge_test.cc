@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ranges>
 
 #include "series.h"
 
@@ -35,8 +36,8 @@ Verdict JudgeOnce(const WorkloadObservation& w, MonotonicTime now,
   return Judge(w, p, JudgeState{}, now).verdict;
 }
 
-CgroupReading ThrashingReading() {
-  CgroupReading r = Healthy();
+CgroupReading ThrashingReading(MonotonicTime t = kStart) {
+  CgroupReading r = Healthy(t);
   r.memory.usage_bytes = static_cast<uint64_t>(1.98 * kGi);
   return r;
 }
@@ -227,6 +228,92 @@ TEST(Judge, NewGenerationResetsToObservingAtOnce) {
   // Even with no reading at all yet.
   Judgement empty = Judge(Workload({}, 3, At(400)), DefaultPolicy(), next.state, At(410));
   EXPECT_EQ(empty.verdict.reason, reason::kObserving);
+}
+
+// The controller's view of one workload over time: which replicas it passes at each pass.
+// Each replica is a series keyed by its pod; a replica is passed from its first reading on,
+// until `gone` (its pod deleted), with the readings up to the pass.
+struct Replica {
+  std::vector<CgroupReading> readings;
+  std::string pod;
+  MonotonicTime gone = MonotonicTime::max();
+};
+
+std::vector<Verdict> JudgeReplicas(const std::vector<Replica>& replicas, MonotonicTime until,
+                                   const Policy& p = DefaultPolicy()) {
+  std::vector<Verdict> out;
+  JudgeState state;
+  for (MonotonicTime t = kStart; t <= until; t += kEvery) {
+    std::vector<ContainerObservation> passed;
+    for (const Replica& r : replicas) {
+      if (r.readings.front().time > t || t >= r.gone) continue;
+      std::vector<CgroupReading> upto;
+      for (const CgroupReading& x : r.readings) {
+        if (x.time <= t) upto.push_back(x);
+      }
+      passed.push_back(Container(upto, "mysql", r.pod));
+    }
+    Judgement j = Judge(Workload(passed), p, state, t);
+    state = j.state;
+    out.push_back(j.verdict);
+  }
+  return out;
+}
+
+TEST(Judge, AReplacedReplicaHandsItsViolationToItsSuccessor) {
+  // mysql-a thrashes from the start and is deleted at 200 s; its replacement mysql-b starts
+  // reporting at 230 s and is calm: False holds through the gap and ends only after the
+  // successor's 120 s recovery window of calm.
+  Replica a{Series(ThrashingReading(), 19, kEvery, MemoryStall(0.34)), "mysql-a", At(200)};
+  Replica b{Series(Healthy(At(230)), 40, kEvery, Nothing), "mysql-b"};
+  std::vector<Verdict> v = JudgeReplicas({a, b}, At(500));
+  EXPECT_EQ(v[12].reason, reason::kMemoryThrashing);
+  for (int i = 12; i <= 34; ++i) {
+    EXPECT_EQ(v[i].reason, reason::kMemoryThrashing) << "t=" << i * 10 << " " << v[i].message;
+  }
+  // At 210 s no replica reports: the departed one is named.
+  EXPECT_NE(v[21].message.find("pod mysql-a"), std::string::npos) << v[21].message;
+  // 120 s of calm from 230 s; the two replicas were observed for 190 + 120 s in all.
+  EXPECT_EQ(v[35].reason, reason::kCompliant) << v[35].message;
+  EXPECT_NE(v[35].message.find("every rule holds over 5m10s"), std::string::npos) << v[35].message;
+
+  // A successor that thrashes too keeps it False without a moment of anything else.
+  Replica sick{Series(ThrashingReading(At(230)), 40, kEvery, MemoryStall(0.34)), "mysql-b"};
+  for (const Verdict& x : JudgeReplicas({a, sick}, At(500)) | std::views::drop(12)) {
+    EXPECT_EQ(x.reason, reason::kMemoryThrashing) << x.message;
+  }
+}
+
+TEST(Judge, AReplacedCompliantReplicaStaysCompliant) {
+  Replica a{Series(Healthy(), 40, kEvery, Nothing), "mysql-a", At(400)};
+  Replica b{Series(Healthy(At(420)), 10, kEvery, Nothing), "mysql-b"};
+  std::vector<Verdict> v = JudgeReplicas({a, b}, At(500));
+  for (int i = 30; i <= 50; ++i) {
+    EXPECT_EQ(v[i].reason, reason::kCompliant) << "t=" << i * 10 << " " << v[i].message;
+  }
+  EXPECT_NE(v[41].message.find("its pods were replaced and the new ones have no readings yet"),
+            std::string::npos)
+      << v[41].message;
+  EXPECT_NE(v[45].message.find("every rule holds over 30s (a replacement replica; the generation "
+                               "was observed for 5m)"),
+            std::string::npos)
+      << v[45].message;
+}
+
+TEST(Judge, NoDataOnlyAfterMaxAgeWithoutAnyReplicaThenObservedAfresh) {
+  // Scaled to zero at 400 s (last reading 400 s), back with a new replica at 600 s.
+  Replica a{Series(Healthy(), 40, kEvery, Nothing), "mysql-a", At(401)};
+  Replica b{Series(Healthy(At(600)), 10, kEvery, Nothing), "mysql-b"};
+  std::vector<Verdict> v = JudgeReplicas({a, b}, At(700));
+  EXPECT_EQ(v[52].reason, reason::kCompliant) << v[52].message;  // 120 s without a reading
+  EXPECT_EQ(v[53].reason, reason::kNoData) << v[53].message;
+  EXPECT_EQ(v[60].reason, reason::kObserving) << v[60].message;  // continuity was broken
+
+  // A violation does the same: held for max_age, then NoData, never True.
+  Replica sick{Series(ThrashingReading(), 40, kEvery, MemoryStall(0.34)), "mysql-a", At(401)};
+  std::vector<Verdict> w = JudgeReplicas({sick}, At(600));
+  EXPECT_EQ(w[52].reason, reason::kMemoryThrashing) << w[52].message;
+  EXPECT_EQ(w[53].reason, reason::kNoData) << w[53].message;
 }
 
 TEST(Judge, ViolationEndsOnlyAfterARecoveryWindowOfCalm) {
