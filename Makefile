@@ -11,7 +11,7 @@ export CCACHE_NOHASHDIR := 1
 DEB_PACKAGES := cmake ninja-build g++ clang clang-format libclang-rt-14-dev \
   libcpprest-dev nlohmann-json3-dev libfmt-dev libssl-dev libgtest-dev libgmock-dev \
   libboost-dev libboost-system-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev \
-  iproute2 nftables procps util-linux openssl ccache
+  iproute2 nftables procps util-linux openssl ccache jq
 
 .PHONY: all deps build build-asan test test-unit test-asan test-fuzz test-health test-e2e demo bench fmt lint clean
 

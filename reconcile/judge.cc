@@ -279,13 +279,24 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
     if (!t || !n) return std::nullopt;
     return Ratio{static_cast<double>(*t), static_cast<double>(*n)};
   };
-  // Demand: what ran plus what was held back. throttled_usec adds up the time each of the
-  // cgroup's runqueues spent throttled, so usage + throttled is CPU time wanted.
+  // Demand: what ran plus what was held back, per wall second. throttled_usec adds up the
+  // time each of the cgroup's runqueues spent throttled; CPU PSI some is the time some task
+  // of the cgroup was runnable and not running, throttled or waiting behind neighbours. On
+  // a saturated node a throttled task also waits its turn, so throttled_usec alone misses
+  // what it would run on an idle one (one busy thread under 200m beside two neighbours on 2
+  // cores, measured here: usage 200m, throttled 713m, PSI some 802m; idle demand 1000m).
+  // The larger of the two is held back: PSI some counts one waiting task at a time and
+  // throttled_usec every runqueue, so neither overcounts, and the sum is a lower bound.
   auto demand = [](const CStep& x) -> std::optional<Ratio> {
     std::optional<uint64_t> u = Rise(x.prev->cpu.usage_us, x.cur->cpu.usage_us);
     std::optional<uint64_t> t = Rise(x.prev->cpu.throttled_us, x.cur->cpu.throttled_us);
     if (!u || !t) return std::nullopt;
-    return Ratio{static_cast<double>(*u + *t), x.micros()};
+    double held = static_cast<double>(*t);
+    if (std::optional<Ratio> waited =
+            PsiShare(x.prev->cpu.pressure, x.cur->cpu.pressure, false, x.micros())) {
+      held = std::max(held, waited->num);
+    }
+    return Ratio{static_cast<double>(*u) + held, x.micros()};
   };
   auto usage = [&](const CStep& x) -> std::optional<Ratio> {
     std::optional<uint64_t> u = Rise(x.prev->cpu.usage_us, x.cur->cpu.usage_us);

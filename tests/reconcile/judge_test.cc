@@ -135,6 +135,33 @@ TEST(Judge, CpuRecommendationFromUsagePlusThrottledTime) {
   EXPECT_EQ(v.recommendations[0].cpu_limit_millicores, 1200u);
 }
 
+// The issue-16 case, as measured on this 2-core host with two busy neighbours: one busy
+// thread under a 200m limit runs 200m, is throttled 713m and waits for a CPU (PSI some,
+// throttling included) 802m of every wall second. Throttled time alone says 913m; what it
+// would run on an idle node is a whole core, and the suggestion must cover that.
+TEST(Judge, CpuDemandOnASaturatedNodeCountsTheWaitForACpu) {
+  CgroupReading first = Healthy();
+  first.cpu.quota_us = 20000;  // 200m
+  auto s = Series(first, 36, kEvery, [](CgroupReading& r, int, double dt_us) {
+    r.cpu.usage_us += static_cast<uint64_t>(dt_us * 0.1);  // + 0.1 from Quiet
+    r.cpu.nr_throttled += static_cast<uint64_t>(dt_us / 100000);
+    r.cpu.throttled_us += static_cast<uint64_t>(dt_us * 0.713);
+    r.cpu.pressure->some.total_us += static_cast<uint64_t>(dt_us * 0.802);
+  });
+  Verdict v = JudgeOnce(Workload({Container(s)}), At(360));
+  EXPECT_EQ(v.reason, reason::kCPUThrottled);
+  EXPECT_NE(v.message.find("CPU demand 1002m against a 200m limit"), std::string::npos)
+      << v.message;
+  ASSERT_EQ(v.recommendations.size(), 1u);
+  EXPECT_EQ(v.recommendations[0].text, "CPU limit >= 1300m");  // 1002m * 1.2, up to 100m
+
+  // Without PSI (a kernel without it) the throttled time is all there is.
+  for (CgroupReading& r : s) r.cpu.pressure.reset();
+  Verdict blind = JudgeOnce(Workload({Container(s)}), At(360));
+  ASSERT_EQ(blind.recommendations.size(), 1u);
+  EXPECT_EQ(blind.recommendations[0].text, "CPU limit >= 1100m");  // 913m * 1.2
+}
+
 TEST(Judge, PidsRecommendationIsPeakPlusMargin) {
   auto s = Series(Healthy(), 36, kEvery, [](CgroupReading& r, int i, double) {
     if (i == 30) {

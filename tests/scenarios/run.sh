@@ -112,7 +112,29 @@ run_one() {
       "${RUN_ARGS[@]}" -- "${netns[@]}" "${CMD[@]}" >"$out/$name.json" 2>"$out/$name.err"
     teardown
     "$row" --scenario "$name" --expect "$TRUTH" --window "$window" \
-      --record "$out/$name.record.jsonl" --result "$out/$name.json" >"$out/$name.row"
+      --record "$out/$name.record.jsonl" --result "$out/$name.json" >"$out/$name.row" || exit
+    [ "${APPLY_SUGGESTION:-0}" = 1 ] || exit 0
+    # A suggestion must hold: not below what the workload would use on an idle node, and
+    # applied, the same run (neighbours and all) is Compliant.
+    local cpu
+    cpu=$(jq -r '[.. | objects | .cpuLimitMillicores? // empty] | first // empty' "$out/$name.json")
+    if [ -z "$cpu" ]; then
+      echo "$name: no CPU limit suggested" >&2; exit 1
+    fi
+    if [ -n "${IDLE_CPU_MILLICORES:-}" ] && [ "$cpu" -lt "$IDLE_CPU_MILLICORES" ]; then
+      echo "$name: suggested CPU limit ${cpu}m is below the ${IDLE_CPU_MILLICORES}m it runs on an idle node" >&2
+      exit 1
+    fi
+    sed "s/^\( *\)cpu: .*# limit\$/\1cpu: ${cpu}m # limit/" "$dir/manifest.yaml" >"$out/$name.applied.yaml"
+    grep -q "cpu: ${cpu}m # limit" "$out/$name.applied.yaml" || { echo "$name: manifest has no '# limit' CPU line" >&2; exit 1; }
+    setup || { echo "$name: setup failed" >&2; teardown; exit 2; }
+    echo "RUN  $name with the suggested CPU limit ${cpu}m (truth: Compliant)" >&2
+    "${RUN_PREFIX[@]}" "$groundtruth" run --manifest "$out/$name.applied.yaml" --window "${window}s" --interval 1s \
+      --output json --record "$out/$name.applied.record.jsonl" --workload-log "$out/$name.applied.log" \
+      "${RUN_ARGS[@]}" -- "${netns[@]}" "${CMD[@]}" >"$out/$name.applied.json" 2>"$out/$name.applied.err"
+    teardown
+    "$row" --scenario "$name, suggested ${cpu}m applied" --expect Compliant --window "$window" \
+      --record "$out/$name.applied.record.jsonl" --result "$out/$name.applied.json" >>"$out/$name.row"
   )
   local rc=$?
   rows+=("$(cat "$out/$name.row" 2>/dev/null || echo "| $name | | error: see $out/$name.err | | | | | | | | |")")
@@ -129,7 +151,7 @@ started=$(date -u +%Y-%m-%dT%H:%MZ)
 t0=$SECONDS
 # Incidents first, then their look-alikes, in the order of docs/verdict-quality.md.
 order=(thrash-file-pages cache-streaming oom-anon-growth steady-working-set cpu-over-quota
-       cpu-under-quota cpu-short-bursts io-write-throttled blocked-d-state fsync-brief-d
+       cpu-busy-node cpu-under-quota cpu-short-bursts io-write-throttled blocked-d-state fsync-brief-d
        pids-fork-exhaustion tcp-retransmits idle)
 for name in "${order[@]}"; do
   if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then continue; fi
