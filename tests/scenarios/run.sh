@@ -139,7 +139,7 @@ run_one() {
   local rc=$?
   rows+=("$(cat "$out/$name.row" 2>/dev/null || echo "| $name | | error: see $out/$name.err | | | | | | | | |")")
   case $rc in
-    0) ran=$((ran + 1)); echo "ok   $name: $(cut -d'|' -f4 <"$out/$name.row")" >&2 ;;
+    0) ran=$((ran + 1)); echo "ok   $name: $(cut -d'|' -f4 <"$out/$name.row" | paste -sd' ')" >&2 ;;
     77) skipped=$((skipped + 1)) ;;
     *) ran=$((ran + 1)); failed=$((failed + 1))
        echo "FAIL $name: $(cut -d'|' -f4 <"$out/$name.row" 2>/dev/null); output in $out" >&2 ;;
