@@ -25,6 +25,7 @@
 
 #include "agent/log.h"
 #include "common/duration.h"
+#include "common/version.h"
 
 namespace gt::agent {
 namespace {
@@ -356,6 +357,7 @@ std::string KubernetesSecretsYaml(const TlsBundle& bundle, std::string_view name
 int CertsMain(int argc, char** argv) {
   CLI::App app{"Generate the CA and certificates for agent <-> controller mutual TLS."};
   app.name("groundtruth certs");
+  app.set_version_flag("--version", VersionLine("groundtruth certs"));
   std::string out_dir;
   std::string secrets_ns;
   std::string validity_text = "8760h";

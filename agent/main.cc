@@ -14,6 +14,7 @@
 #include "agent/server.h"
 #include "collectors/host.h"
 #include "common/duration.h"
+#include "common/version.h"
 
 namespace gt::agent {
 namespace {
@@ -37,6 +38,7 @@ int AgentMain(int argc, char** argv) {
       "Node agent: samples pod and container cgroups into a bounded ring and serves "
       "them over HTTPS with mutual TLS."};
   app.name("groundtruth agent");
+  app.set_version_flag("--version", VersionLine("groundtruth agent"));
   std::string interval_text = "5s";
   std::string retention_text = "15m";
   std::string node_name = DefaultNodeName();

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/version.h"
+
 namespace gt::agent {
 namespace {
 
@@ -27,6 +29,7 @@ void AgentMetrics::CountRequest(int code) {
 std::string AgentMetrics::Render(const Ring& ring, MonotonicTime now) const {
   std::string out;
   out.reserve(4096);
+  out += BuildInfoMetric();
   uint64_t taken = samples_taken.load();
   Metric(out, "groundtruth_agent_samples_total", "counter", "Samples taken since start.", taken);
   Metric(out, "groundtruth_agent_sample_failures_total", "counter",

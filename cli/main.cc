@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/version.h"
 
 namespace {
 
@@ -29,6 +30,7 @@ constexpr Subcommand kSubcommands[] = {
 void Usage(std::FILE* out) {
   fmt::print(out, "usage: groundtruth <command> [flags]\n\ncommands:\n");
   for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<11} {}\n", s.name, s.summary);
+  fmt::print(out, "  {:<11} {}\n", "version", "print the version, git revision and its date");
   fmt::print(out,
              "\nexit codes: 0 compliant, 1 not compliant, 2 unknown, 3 usage or configuration "
              "error\n`groundtruth <command> --help` for its flags.\n");
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help" || command == "help") {
     Usage(stdout);
+    return 0;
+  }
+  if (command == "version" || command == "--version") {
+    fmt::print("{}\n", gt::VersionLine("groundtruth"));
     return 0;
   }
   for (const Subcommand& s : kSubcommands) {

@@ -21,6 +21,7 @@
 #include "collectors/host.h"
 #include "common/duration.h"
 #include "common/quantity.h"
+#include "common/version.h"
 #include "reconcile/policy.h"
 #include "wire/samples.h"
 
@@ -41,6 +42,7 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App& app, CommonFlags& f) {
+  app.set_version_flag("--version", VersionLine(app.get_name()));
   app.add_option("--name", f.name, "workload name in the manifest (default: the first workload)");
   app.add_option("--container", f.container,
                  "container whose resources to use (default: the only or first one)");
@@ -94,6 +96,8 @@ std::optional<int> ParseArgs(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

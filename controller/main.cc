@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/version.h"
 #include "controller/agent_client.h"
 #include "controller/config.h"
 #include "controller/controller.h"
@@ -90,6 +91,7 @@ int ControllerMain(int argc, char** argv) {
   Flags flags;
   CLI::App app{"groundtruth controller: writes RuntimeCompliant on GitOps-managed workloads",
                "groundtruth controller"};
+  app.set_version_flag("--version", VersionLine("groundtruth controller"));
   app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig file (default: in-cluster)");
   app.add_option("--context", flags.context, "kubeconfig context");
   app.add_option("--namespace", flags.watch_namespace, "watch only this namespace");

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "common/version.h"
+
 namespace gt::controller {
 namespace {
 
@@ -66,7 +68,8 @@ uint64_t Metrics::writes() const {
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::ostringstream out;
-  out << "# HELP groundtruth_controller_reconcile_passes_total Full reconcile passes run.\n"
+  out << BuildInfoMetric()
+      << "# HELP groundtruth_controller_reconcile_passes_total Full reconcile passes run.\n"
       << "# TYPE groundtruth_controller_reconcile_passes_total counter\n"
       << "groundtruth_controller_reconcile_passes_total " << passes_.load() << "\n"
       << "# HELP groundtruth_controller_reconcile_pass_duration_seconds Time spent in passes.\n"

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/version.h"
 #include "gate/decision.h"
 #include "gate/kube_view.h"
 #include "gate/manifests.h"
@@ -228,6 +229,7 @@ int GateMain(int argc, char** argv) {
       "verdict held for --soak; fail fast on False.\nExit codes: 0 compliant, 1 not compliant, "
       "2 unknown or timed out, 3 usage or configuration error.",
       "groundtruth gate"};
+  app.set_version_flag("--version", VersionLine("groundtruth gate"));
   app.add_option("--kubeconfig", flags.kubeconfig,
                  "kubeconfig file (default: $KUBECONFIG, ~/.kube/config)");
   app.add_option("--context", flags.context, "kubeconfig context");
@@ -243,6 +245,8 @@ int GateMain(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
