@@ -515,8 +515,9 @@ type recorder struct {
 }
 
 type timedVerdict struct {
-	at time.Time
-	v  verdict
+	at  time.Time
+	v   verdict
+	obj any // the object as the watch delivered it
 }
 
 func (r *recorder) snapshot() []timedVerdict {
@@ -557,16 +558,19 @@ func (e *loopEnv) record(ctx context.Context, kind, name string) *recorder {
 				switch o := ev.Object.(type) {
 				case *appsv1.Deployment:
 					v = deploymentVerdict(o)
+					o.APIVersion, o.Kind = "apps/v1", "Deployment"
 				case *appsv1.StatefulSet:
 					v = statefulSetVerdict(o)
+					o.APIVersion, o.Kind = "apps/v1", "StatefulSet"
 				case *appsv1.DaemonSet:
 					v = daemonSetVerdict(o)
+					o.APIVersion, o.Kind = "apps/v1", "DaemonSet"
 				default: // an error (410): list again
 					rv = ""
 					continue
 				}
 				r.mu.Lock()
-				r.seen = append(r.seen, timedVerdict{time.Now(), v})
+				r.seen = append(r.seen, timedVerdict{time.Now(), v, ev.Object})
 				r.mu.Unlock()
 				rv = v.ResourceVersion
 			}

@@ -93,6 +93,7 @@ func verdictOutlivesPod(t *testing.T, e *loopEnv, ctx context.Context) {
 		e.replacePod(ctx, "memory-thrash")
 		stop()
 		heldThroughout(t, "memory-thrash through two pod replacements", rec, before)
+		e.captureSequence(ctx, "replacement-deployment-memory-thrash.json", rec)
 	})
 
 	t.Run("compliant StatefulSet's pod deleted keeps True", func(t *testing.T) {
@@ -104,6 +105,7 @@ func verdictOutlivesPod(t *testing.T, e *loopEnv, ctx context.Context) {
 		e.replacePod(ctx, "web") // same name web-0, new UID
 		stop()
 		heldThroughout(t, "web through a pod replacement", rec, before)
+		e.captureSequence(ctx, "replacement-statefulset-web.json", rec)
 	})
 
 	t.Run("scaled to zero: NoData only after max-age, then the new pods' verdict", func(t *testing.T) {
@@ -165,4 +167,15 @@ func verdictOutlivesPod(t *testing.T, e *loopEnv, ctx context.Context) {
 			t.Errorf("rollout restart: lastTransitionTime %s kept across a new template", after.LastTransition)
 		}
 	})
+}
+
+// captureSequence writes every version a recorder saw as one List for tests/health
+// (GT_CAPTURE=1): the rollout states a pod replacement passes through, on which Argo CD's
+// health with the shipped Lua must follow the held verdict.
+func (e *loopEnv) captureSequence(ctx context.Context, file string, rec *recorder) {
+	var items []any
+	for _, s := range rec.snapshot() {
+		items = append(items, s.obj)
+	}
+	e.capture(ctx, file, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/health"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // argoOverlay is the overlay table of docs/integrations.md: what Argo CD shows for a
@@ -103,6 +104,46 @@ func TestArgoOverlayExamples(t *testing.T) {
 		got := argoHealth(t, withVerdict(s.obj, find(tc.verdict)), overrides)
 		if got.Status != tc.status || got.Message != tc.message {
 			t.Errorf("%s + %s: got %s %q, want %s %q", tc.object, tc.verdict, got.Status, got.Message, tc.status, tc.message)
+		}
+	}
+}
+
+// Issue 16, through Argo CD: every version a workload passed through while its pods were
+// deleted and replaced on the end-to-end cluster (tests/e2e TestLoop item 16, GT_CAPTURE=1),
+// as the API server served it, verdict included. The thrashing Deployment stays Degraded
+// at every step, even with no replica available; the compliant StatefulSet is never
+// Degraded and shows what Argo CD's own check shows (Progressing while web-0 is recreated:
+// Argo CD's, not groundtruth's).
+func TestArgoHealthHoldsThroughPodReplacement(t *testing.T) {
+	overrides := shippedOverrides(t)
+	sequence := func(file string) []*unstructured.Unstructured {
+		t.Helper()
+		path := "testdata/captured/" + file
+		items := decodeDocuments(t, path, []byte(readFile(t, path)))
+		if len(items) < 3 {
+			t.Fatalf("%s: %d objects, want the whole replacement", path, len(items))
+		}
+		return items
+	}
+	unavailable := 0
+	for i, u := range sequence("replacement-deployment-memory-thrash.json") {
+		got := argoHealth(t, u, overrides)
+		if got.Status != health.HealthStatusDegraded {
+			t.Errorf("memory-thrash version %d (resourceVersion %s): Argo CD shows %s %q, want Degraded throughout",
+				i, u.GetResourceVersion(), got.Status, got.Message)
+		}
+		if n, _, _ := unstructured.NestedInt64(u.Object, "status", "availableReplicas"); n == 0 {
+			unavailable++
+		}
+	}
+	if unavailable == 0 {
+		t.Error("the capture never caught the Deployment without an available replica: it proves little")
+	}
+	for i, u := range sequence("replacement-statefulset-web.json") {
+		got := argoHealth(t, u, overrides)
+		builtin := argoHealth(t, u, nil)
+		if got.Status == health.HealthStatusDegraded || got.Status != builtin.Status {
+			t.Errorf("web version %d: Argo CD shows %s %q, built-in %s", i, got.Status, got.Message, builtin.Status)
 		}
 	}
 }
