@@ -11,6 +11,7 @@
 #include <charconv>
 #include <optional>
 
+#include "common/clock.h"
 #include "wire/samples.h"
 
 namespace gt::controller {
@@ -37,7 +38,8 @@ std::string Describe(const beast::error_code& ec) {
 
 struct MtlsAgentClient::Impl {
   AgentTlsOptions options;
-  ssl::context context{ssl::context::tls_client};
+  SystemClock clock;
+  std::unique_ptr<tls::ReloadingContext> context;
 };
 
 MtlsAgentClient::MtlsAgentClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -72,31 +74,26 @@ Result<std::pair<std::string, uint16_t>> SplitEndpoint(const std::string& endpoi
 }
 
 Result<std::unique_ptr<MtlsAgentClient>> MtlsAgentClient::Create(const AgentTlsOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->options = options;
   if (options.ca_file.empty() || options.cert_file.empty() || options.key_file.empty()) {
     return MakeError(ErrorCode::kInvalid,
                      "agent mutual TLS needs --agent-ca, --tls-cert and --tls-key");
   }
-  beast::error_code ec;
-  ssl::context& context = impl->context;
-  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-  if (!ec) context.load_verify_file(options.ca_file, ec);
-  if (ec)
-    return MakeError(ErrorCode::kInvalid, "cannot load agent CA: " + ec.message(), options.ca_file);
-  context.use_certificate_chain_file(options.cert_file, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInvalid, "cannot load client certificate: " + ec.message(),
-                     options.cert_file);
-  }
-  context.use_private_key_file(options.key_file, ssl::context::pem, ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInvalid, "cannot load client key: " + ec.message(),
-                     options.key_file);
-  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  // The agent's certificate must chain to --agent-ca, allow serverAuth and name server_name.
+  tls::ContextOptions context_options{tls::Side::kClient, options.server_name};
+  auto context = tls::ReloadingContext::Create(
+      tls::Files{options.ca_file, options.cert_file, options.key_file}, context_options,
+      options.reload_check, impl->clock.Monotonic());
+  if (!context) return context.error();
+  impl->context = std::move(*context);
   return std::unique_ptr<MtlsAgentClient>(new MtlsAgentClient(std::move(impl)));
+}
+
+tls::CertificateFacts MtlsAgentClient::certificate() const { return impl_->context->facts(); }
+uint64_t MtlsAgentClient::tls_reloads() const { return impl_->context->reloads(); }
+std::optional<Error> MtlsAgentClient::tls_reload_error() const {
+  return impl_->context->last_error();
 }
 
 Result<wire::SamplesResponse> MtlsAgentClient::Fetch(const AgentTarget& agent, uint64_t since) {
@@ -110,11 +107,12 @@ Result<wire::SamplesResponse> MtlsAgentClient::Fetch(const AgentTarget& agent, u
     if (ec) return MakeError(ErrorCode::kInvalid, "agent address: " + ec.message(), url);
 
     asio::io_context io;
-    beast::ssl_stream<beast::tcp_stream> stream(io, impl_->context);
+    // This exchange keeps the context it started with, even if the files rotate meanwhile.
+    std::shared_ptr<tls::Context> context = impl_->context->Current(impl_->clock.Monotonic());
+    beast::ssl_stream<beast::tcp_stream> stream(io, *context);
     if (!SSL_set_tlsext_host_name(stream.native_handle(), options.server_name.c_str())) {
       return MakeError(ErrorCode::kInvalid, "cannot set TLS server name", url);
     }
-    stream.set_verify_callback(ssl::host_name_verification(options.server_name));
 
     http::request<http::empty_body> request{
         http::verb::get, std::string(wire::kSamplesPath) + "?since=" + std::to_string(since), 11};

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "controller/ports.h"
+#include "tls/context.h"
 
 namespace gt::controller {
 
@@ -24,6 +26,9 @@ struct AgentTlsOptions {
   // one in-flight slot for this long, then it is an error.
   std::chrono::milliseconds timeout{5000};
   size_t max_response_bytes = 64u << 20;
+  // How often the CA, certificate and key files are looked at for a rotation (cert-manager,
+  // a Secret volume update): a changed set is used from the next scrape on.
+  std::chrono::nanoseconds reload_check = std::chrono::seconds(10);
 };
 
 class MtlsAgentClient final : public AgentClient {
@@ -32,6 +37,12 @@ class MtlsAgentClient final : public AgentClient {
   ~MtlsAgentClient() override;
 
   Result<wire::SamplesResponse> Fetch(const AgentTarget& agent, uint64_t since) override;
+
+  // Our client certificate as currently loaded, how many rotations were picked up, and why
+  // the latest change on disk could not be loaded (the previous files stay in use).
+  tls::CertificateFacts certificate() const;
+  uint64_t tls_reloads() const;
+  std::optional<Error> tls_reload_error() const;
 
  private:
   struct Impl;

@@ -162,6 +162,11 @@ int ControllerMain(int argc, char** argv) {
   tls.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*scrape_timeout);
   auto agents = MtlsAgentClient::Create(tls);
   if (!agents) return usage(agents.error().ToString());
+  for (const std::string& warning :
+       tls::CertificateWarnings((*agents)->certificate(), tls::Side::kClient, clock.Wall(),
+                                std::chrono::hours(24 * 7))) {
+    log.Warn(warning, {{"file", flags.tls_cert}});
+  }
 
   // Signals are taken by one thread with sigwait; every thread started below inherits the
   // mask, so none is interrupted mid-syscall.
@@ -216,7 +221,11 @@ int ControllerMain(int argc, char** argv) {
 
   std::atomic<bool> stopping{false};
   ProbeHandlers probes;
-  probes.metrics = [&] { return metrics.Render(); };
+  probes.metrics = [&] {
+    metrics.SetTlsCertificate((*agents)->certificate().not_after, (*agents)->tls_reloads(),
+                              (*agents)->tls_reload_error().has_value());
+    return metrics.Render();
+  };
   probes.healthy = [&] { return !stopping.load(); };
   probes.ready = [&] { return informers.HasSynced(); };
   std::vector<std::unique_ptr<ProbeServer>> servers;

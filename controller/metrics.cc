@@ -1,5 +1,6 @@
 #include "controller/metrics.h"
 
+#include <iomanip>
 #include <sstream>
 
 #include "common/version.h"
@@ -56,6 +57,14 @@ void Metrics::SetWorkloads(uint64_t true_count, uint64_t false_count, uint64_t u
   workloads_unknown_ = unknown_count;
 }
 
+void Metrics::SetTlsCertificate(std::chrono::system_clock::time_point not_after, uint64_t reloads,
+                                bool reload_failing) {
+  std::lock_guard lock(mu_);
+  tls_not_after_seconds_ = std::chrono::duration<double>(not_after.time_since_epoch()).count();
+  tls_reloads_ = reloads;
+  tls_reload_failing_ = reload_failing;
+}
+
 uint64_t Metrics::writes() const {
   std::lock_guard lock(mu_);
   uint64_t n = 0;
@@ -108,7 +117,20 @@ std::string Metrics::Render() const {
       << "groundtruth_controller_workloads{status=\"Unknown\"} " << workloads_unknown_ << "\n"
       << "# HELP groundtruth_controller_is_leader 1 while this replica holds the Lease.\n"
       << "# TYPE groundtruth_controller_is_leader gauge\n"
-      << "groundtruth_controller_is_leader " << leader_.load() << "\n";
+      << "groundtruth_controller_is_leader " << leader_.load() << "\n"
+      << "# HELP groundtruth_controller_tls_certificate_expiry_timestamp_seconds When the "
+         "client certificate for agents expires (Unix time).\n"
+      << "# TYPE groundtruth_controller_tls_certificate_expiry_timestamp_seconds gauge\n"
+      << "groundtruth_controller_tls_certificate_expiry_timestamp_seconds " << std::fixed
+      << std::setprecision(0) << tls_not_after_seconds_ << "\n"
+      << "# HELP groundtruth_controller_tls_reloads_total Certificate rotations on disk picked "
+         "up.\n"
+      << "# TYPE groundtruth_controller_tls_reloads_total counter\n"
+      << "groundtruth_controller_tls_reloads_total " << tls_reloads_ << "\n"
+      << "# HELP groundtruth_controller_tls_reload_failing 1 while the files on disk changed but "
+         "do not load (the previous ones stay in use).\n"
+      << "# TYPE groundtruth_controller_tls_reload_failing gauge\n"
+      << "groundtruth_controller_tls_reload_failing " << (tls_reload_failing_ ? 1 : 0) << "\n";
   return out.str();
 }
 

@@ -25,6 +25,10 @@ class Metrics {
   void EventEmitted(bool ok);
   void SetWorkloads(uint64_t true_count, uint64_t false_count, uint64_t unknown_count);
   void SetLeader(bool leader) { leader_.store(leader ? 1 : 0); }
+  // Our client certificate for the agents: when it expires, how many rotations on disk were
+  // picked up, and whether the latest change on disk fails to load (the old files stay in use).
+  void SetTlsCertificate(std::chrono::system_clock::time_point not_after, uint64_t reloads,
+                         bool reload_failing);
 
   uint64_t writes() const;  // successful applies, both kinds
   uint64_t passes() const { return passes_.load(); }
@@ -44,6 +48,9 @@ class Metrics {
   uint64_t scrapes_ok_ = 0;
   uint64_t events_ok_ = 0, events_failed_ = 0;
   uint64_t workloads_true_ = 0, workloads_false_ = 0, workloads_unknown_ = 0;
+  double tls_not_after_seconds_ = 0;
+  uint64_t tls_reloads_ = 0;
+  bool tls_reload_failing_ = false;
 };
 
 }  // namespace gt::controller
