@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/version.h"
+#include "contract/exit_codes.h"
 
 namespace {
 
@@ -41,7 +42,7 @@ void Usage(std::FILE* out) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     Usage(stderr);
-    return gt::cli::kExitUsage;
+    return gt::contract::kExitUsage;
   }
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help" || command == "help") {
@@ -57,5 +58,5 @@ int main(int argc, char** argv) {
   }
   fmt::print(stderr, "groundtruth: unknown command \"{}\"\n\n", command);
   Usage(stderr);
-  return gt::cli::kExitUsage;
+  return gt::contract::kExitUsage;
 }

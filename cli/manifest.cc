@@ -7,14 +7,17 @@
 #include <sstream>
 
 #include "common/quantity.h"
+#include "contract/annotation.h"
+#include "contract/workload.h"
 
 namespace gt::cli {
 namespace {
 
-constexpr std::string_view kAnnotationPrefix = "groundtruth.dev/";
+using contract::kAnnotationPrefix;
 
+// The controller's workload kinds, and a bare Pod: `run` and `check` judge one pod's limits.
 bool IsWorkloadKind(const std::string& kind) {
-  return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "Pod";
+  return contract::ParseWorkloadKind(kind) || kind == "Pod";
 }
 
 int LineOf(const YAML::Node& node) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "contract/condition.h"
 #include "reconcile/format.h"
 
 namespace gt::cli {
@@ -72,18 +73,6 @@ const reconcile::Recommendation* RecommendationFor(const reconcile::Verdict& v,
 
 }  // namespace
 
-int ExitCodeFor(reconcile::ConditionStatus status) {
-  switch (status) {
-    case reconcile::ConditionStatus::kTrue:
-      return kExitCompliant;
-    case reconcile::ConditionStatus::kFalse:
-      return kExitNotCompliant;
-    case reconcile::ConditionStatus::kUnknown:
-      return kExitUnknown;
-  }
-  return kExitUnknown;
-}
-
 std::string FormatKubeTime(std::chrono::system_clock::time_point t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -100,7 +89,7 @@ json ConditionJson(const reconcile::Verdict& v,
   for (const reconcile::Evidence& e : v.evidence) evidence.push_back(EvidenceJson(e));
   const reconcile::Recommendation* rec = RecommendationFor(v, container);
   return json{
-      {"type", kConditionType},
+      {"type", contract::kConditionType},
       {"status", reconcile::ToString(v.status)},
       {"reason", v.reason},
       {"message", v.message},
@@ -133,8 +122,8 @@ std::string RenderText(const Report& r) {
   std::string out;
   std::string what = r.kind.empty() ? r.cgroup : r.kind + "/" + r.name;
   if (!r.namespace_name.empty()) what = r.namespace_name + "/" + what;
-  out += fmt::format("{}: {}={} ({})\n", what, kConditionType, reconcile::ToString(v.status),
-                     v.reason);
+  out += fmt::format("{}: {}={} ({})\n", what, contract::kConditionType,
+                     reconcile::ToString(v.status), v.reason);
   out += fmt::format("  container {}, cgroup {}, observed {} of {} window, {} readings\n",
                      r.container, r.cgroup, Span(r.observed), Span(r.window), r.readings);
 
@@ -143,7 +132,7 @@ std::string RenderText(const Report& r) {
   YAML::Emitter condition;
   condition << YAML::BeginMap << YAML::Key << "status" << YAML::Value << YAML::BeginMap << YAML::Key
             << "conditions" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
-  condition << YAML::Key << "type" << YAML::Value << std::string(kConditionType);
+  condition << YAML::Key << "type" << YAML::Value << std::string(contract::kConditionType);
   condition << YAML::Key << "status" << YAML::Value << YAML::DoubleQuoted
             << std::string(reconcile::ToString(v.status));
   condition << YAML::Key << "reason" << YAML::Value << v.reason;

@@ -15,16 +15,7 @@
 
 namespace gt::cli {
 
-// DESIGN.md exit codes.
-inline constexpr int kExitCompliant = 0;
-inline constexpr int kExitNotCompliant = 1;
-inline constexpr int kExitUnknown = 2;
-inline constexpr int kExitUsage = 3;
-int ExitCodeFor(reconcile::ConditionStatus status);
-
 enum class OutputFormat { kTable, kJson };
-
-inline constexpr std::string_view kConditionType = "RuntimeCompliant";
 
 // A verdict with what it is about, ready to print.
 struct Report {

@@ -22,13 +22,14 @@
 #include "common/duration.h"
 #include "common/quantity.h"
 #include "common/version.h"
+#include "contract/exit_codes.h"
 #include "reconcile/policy.h"
 #include "wire/samples.h"
 
 namespace gt {
 namespace {
 
-using cli::kExitUsage;
+using contract::kExitUsage;
 
 // Flags both commands share.
 struct CommonFlags {
@@ -138,7 +139,7 @@ int Report(const cli::Report& report, const std::string& output) {
     std::fputs(cli::RenderText(report).c_str(), stdout);
   }
   std::fflush(stdout);
-  return cli::ExitCodeFor(report.verdict.status);
+  return contract::ExitCodeFor(report.verdict.status);
 }
 
 // Turns a check --cgroup argument into a path relative to every hierarchy root: accepts
@@ -316,7 +317,7 @@ int RunMain(int argc, char** argv) {
     ForwardOutput(output[0], live);
     ::close(output[0]);
   }
-  if (!session) return Fail("run", session.error().ToString(), cli::kExitUnknown);
+  if (!session) return Fail("run", session.error().ToString(), contract::kExitUnknown);
 
   cli::Report report;
   report.verdict = session->verdict;
@@ -399,7 +400,7 @@ int CheckMain(int argc, char** argv) {
   SystemClock clock;
   Result<cli::SessionResult> session = cli::Observe(config, **reader, node ? node->get() : nullptr,
                                                     clock, **signals, live, cli::SessionHooks{});
-  if (!session) return Fail("check", session.error().ToString(), cli::kExitUnknown);
+  if (!session) return Fail("check", session.error().ToString(), contract::kExitUnknown);
 
   cli::Report report;
   report.verdict = session->verdict;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "contract/annotation.h"
 #include "controller/convert.h"
 
 namespace gt::controller {
@@ -57,7 +58,7 @@ void Controller::UpsertWorkload(Workload workload) {
     // Warm start: the verdict on the object stands until this controller has its own, so
     // a restart neither flaps the condition nor moves lastTransitionTime. Only when the
     // annotation vouches that it is about this very generation.
-    auto annotation = ParseVerdictAnnotation(workload.verdict_annotation);
+    auto annotation = contract::ParseVerdictAnnotation(workload.verdict_annotation);
     if (workload.condition && annotation && annotation->generation == workload.generation &&
         annotation->status == workload.condition->status &&
         annotation->reason == workload.condition->reason) {
@@ -376,7 +377,7 @@ void Controller::Execute(std::vector<PendingWrite>& writes) {
         object_moved = result->generation != write.generation;
         log_.Info("condition written",
                   {{"workload", write.key.ToString()},
-                   {"status", std::string(StatusText(write.plan.condition->status))},
+                   {"status", std::string(contract::ToString(write.plan.condition->status))},
                    {"reason", write.plan.condition->reason},
                    {"message", write.plan.condition->message}});
         std::lock_guard lock(mu_);

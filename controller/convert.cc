@@ -223,20 +223,6 @@ bool PodReady(const json& status) {
 
 }  // namespace
 
-std::optional<WorkloadKind> KindFromName(std::string_view kind) {
-  if (kind == "Deployment") return WorkloadKind::kDeployment;
-  if (kind == "StatefulSet") return WorkloadKind::kStatefulSet;
-  if (kind == "DaemonSet") return WorkloadKind::kDaemonSet;
-  return std::nullopt;
-}
-
-std::optional<reconcile::ConditionStatus> ParseConditionStatus(std::string_view text) {
-  if (text == "True") return reconcile::ConditionStatus::kTrue;
-  if (text == "False") return reconcile::ConditionStatus::kFalse;
-  if (text == "Unknown") return reconcile::ConditionStatus::kUnknown;
-  return std::nullopt;
-}
-
 std::string_view StripRuntimeScheme(std::string_view container_id) {
   auto pos = container_id.find("://");
   return pos == std::string_view::npos ? container_id : container_id.substr(pos + 3);
@@ -273,7 +259,7 @@ Result<Workload> WorkloadFromJson(WorkloadKind kind, const json& object) {
     }
     for (const json& condition : Arr(status, "conditions")) {
       if (Str(condition, "type") != kConditionType) continue;
-      auto parsed = ParseConditionStatus(Str(condition, "status"));
+      auto parsed = contract::ParseConditionStatus(Str(condition, "status"));
       if (!parsed) break;  // not ours to interpret: treated as absent and rewritten
       Condition c;
       c.status = *parsed;
@@ -368,7 +354,7 @@ Result<AgentPod> AgentPodFromJson(const json& object) {
 json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Condition& condition) {
   json entry = {
       {"type", kConditionType},
-      {"status", StatusText(condition.status)},
+      {"status", contract::ToString(condition.status)},
       {"reason", condition.reason},
       {"message", condition.message},
       {"lastTransitionTime", condition.last_transition_time},
@@ -378,8 +364,8 @@ json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Cond
     entry["lastUpdateTime"] = condition.last_update_time;
   }
   return json{
-      {"apiVersion", "apps/v1"},
-      {"kind", KindName(key.kind)},
+      {"apiVersion", contract::kWorkloadApiVersion},
+      {"kind", contract::KindName(key.kind)},
       {"metadata", {{"name", key.name}, {"namespace", key.ns}, {"uid", uid}}},
       {"status", {{"conditions", json::array({entry})}}},
   };
@@ -387,8 +373,8 @@ json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Cond
 
 json WithdrawalApplyBody(const WorkloadKey& key, std::string_view uid) {
   return json{
-      {"apiVersion", "apps/v1"},
-      {"kind", KindName(key.kind)},
+      {"apiVersion", contract::kWorkloadApiVersion},
+      {"kind", contract::KindName(key.kind)},
       {"metadata", {{"name", key.name}, {"namespace", key.ns}, {"uid", uid}}},
   };
 }
@@ -396,8 +382,8 @@ json WithdrawalApplyBody(const WorkloadKey& key, std::string_view uid) {
 json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::string_view value,
                          std::string_view resource_version) {
   json body = {
-      {"apiVersion", "apps/v1"},
-      {"kind", KindName(key.kind)},
+      {"apiVersion", contract::kWorkloadApiVersion},
+      {"kind", contract::KindName(key.kind)},
       {"metadata",
        {{"name", key.name},
         {"namespace", key.ns},
@@ -463,33 +449,6 @@ std::string FormatKubeTime(std::chrono::system_clock::time_point t) {
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
-}
-
-std::string VerdictAnnotationValue(reconcile::ConditionStatus status, std::string_view reason,
-                                   int64_t generation) {
-  std::string out(StatusText(status));
-  out += '/';
-  out += reason;
-  out += '/';
-  out += std::to_string(generation);
-  return out;
-}
-
-std::optional<VerdictAnnotation> ParseVerdictAnnotation(std::string_view value) {
-  auto first = value.find('/');
-  if (first == std::string_view::npos) return std::nullopt;
-  auto second = value.find('/', first + 1);
-  if (second == std::string_view::npos) return std::nullopt;
-  auto status = ParseConditionStatus(value.substr(0, first));
-  std::string_view generation_text = value.substr(second + 1);
-  int64_t generation = 0;
-  auto [ptr, ec] = std::from_chars(generation_text.data(),
-                                   generation_text.data() + generation_text.size(), generation);
-  if (!status || ec != std::errc() || ptr != generation_text.data() + generation_text.size()) {
-    return std::nullopt;
-  }
-  return VerdictAnnotation{*status, std::string(value.substr(first + 1, second - first - 1)),
-                           generation};
 }
 
 }  // namespace gt::controller

@@ -29,9 +29,6 @@ void TrimPod(nlohmann::json& object);
 std::string ResourceVersionOf(const nlohmann::json& object);
 int64_t GenerationOf(const nlohmann::json& object);  // metadata.generation; 0 when absent
 
-// "apps/v1" kinds handled here; empty for anything else.
-std::optional<WorkloadKind> KindFromName(std::string_view kind);
-
 // Server-side apply body for the /status subresource holding only our condition (the
 // conditions list is a map keyed by type, so no other condition is touched). uid makes
 // the apply fail rather than create or hit a re-created object of the same name.
@@ -46,18 +43,6 @@ nlohmann::json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid,
 
 // RFC 3339 in UTC with second precision, as metav1.Time serialises: "2026-11-24T03:35:30Z".
 std::string FormatKubeTime(std::chrono::system_clock::time_point t);
-
-// groundtruth.dev/runtime-compliant: "<status>/<reason>/<generation>".
-std::string VerdictAnnotationValue(reconcile::ConditionStatus status, std::string_view reason,
-                                   int64_t generation);
-struct VerdictAnnotation {
-  reconcile::ConditionStatus status = reconcile::ConditionStatus::kUnknown;
-  std::string reason;
-  int64_t generation = 0;
-};
-std::optional<VerdictAnnotation> ParseVerdictAnnotation(std::string_view value);
-
-std::optional<reconcile::ConditionStatus> ParseConditionStatus(std::string_view text);
 
 // "containerd://0123abc" -> "0123abc"; an id without a scheme is returned as is.
 std::string_view StripRuntimeScheme(std::string_view container_id);

@@ -7,9 +7,7 @@ namespace gt::controller {
 namespace {
 
 std::string Path(WorkloadKind kind, const std::string& ns, const std::string& name, bool status) {
-  auto kube_kind = *kube::ParseWorkloadKind(std::string(KindName(kind)));
-  return status ? kube::WorkloadStatusPath(kube_kind, ns, name)
-                : kube::WorkloadPath(kube_kind, ns, name);
+  return status ? kube::WorkloadStatusPath(kind, ns, name) : kube::WorkloadPath(kind, ns, name);
 }
 
 Result<Applied> SendApply(kube::KubeClient& client, const std::string& path,
@@ -27,7 +25,7 @@ std::string Collection(const std::string& group_version, const std::string& ns,
 }
 
 template <typename Convert, typename Upsert, typename Delete>
-kube::ResourceEventHandler Handler(Logger& log, const char* what, Convert convert, Upsert upsert,
+kube::ResourceEventHandler Handler(Logger& log, std::string what, Convert convert, Upsert upsert,
                                    Delete remove) {
   auto add = [&log, what, convert, upsert](const nlohmann::json& object) {
     auto converted = convert(object);
@@ -75,9 +73,12 @@ Status KubeStatusWriter::Withdraw(const WorkloadKey& key, std::string_view uid) 
 }
 
 void KubeEventSink::Emit(const EventRecord& event) {
-  kube::ObjectReference reference{"apps/v1",         std::string(KindName(event.workload.kind)),
-                                  event.workload.ns, event.workload.name,
-                                  event.uid,         ""};
+  kube::ObjectReference reference{std::string(contract::kWorkloadApiVersion),
+                                  std::string(contract::KindName(event.workload.kind)),
+                                  event.workload.ns,
+                                  event.workload.name,
+                                  event.uid,
+                                  ""};
   Status sent = recorder_.Record(
       reference, event.warning ? kube::EventType::kWarning : kube::EventType::kNormal, event.reason,
       event.message);
@@ -106,13 +107,10 @@ Informers::Informers(kube::KubeClient& client, Clock& clock, Controller& control
     informers_.push_back(std::move(informer));
   };
   Controller* ctl = &controller;
-  for (WorkloadKind kind :
-       {WorkloadKind::kDeployment, WorkloadKind::kStatefulSet, WorkloadKind::kDaemonSet}) {
-    auto kube_kind = *kube::ParseWorkloadKind(std::string(KindName(kind)));
-    make(Collection("apps/v1", scope.watch_namespace, kube::ResourceName(kube_kind)), "",
-         TrimWorkload,
+  for (WorkloadKind kind : contract::kWorkloadKinds) {
+    make(kube::WorkloadCollectionPath(kind, scope.watch_namespace), "", TrimWorkload,
          Handler(
-             log, kube::KindName(kube_kind),
+             log, std::string(contract::KindName(kind)),
              [kind](const nlohmann::json& o) { return WorkloadFromJson(kind, o); },
              [ctl](Workload w) { ctl->UpsertWorkload(std::move(w)); },
              [ctl](const Workload& w) { ctl->DeleteWorkload(w.key); }));

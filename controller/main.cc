@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/version.h"
+#include "contract/exit_codes.h"
 #include "controller/agent_client.h"
 #include "controller/config.h"
 #include "controller/controller.h"
@@ -30,7 +31,7 @@
 namespace gt::controller {
 namespace {
 
-constexpr int kUsage = 3;
+constexpr int kUsage = contract::kExitUsage;
 
 struct Flags {
   std::string kubeconfig, context, watch_namespace;

@@ -3,7 +3,6 @@
 // (controller/convert.h); everything else in controller/ sees only these types.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,30 +11,22 @@
 #include <vector>
 
 #include "common/reading.h"
+#include "contract/annotation.h"
+#include "contract/condition.h"
+#include "contract/workload.h"
 #include "reconcile/observation.h"
 #include "reconcile/verdict.h"
 
 namespace gt::controller {
 
-inline constexpr std::string_view kConditionType = "RuntimeCompliant";
-inline constexpr std::string_view kFieldManager = "groundtruth";
-inline constexpr std::string_view kAnnotationPrefix = "groundtruth.dev/";
-inline constexpr std::string_view kVerdictAnnotation = "groundtruth.dev/runtime-compliant";
-inline constexpr std::string_view kEnabledAnnotation = "groundtruth.dev/enabled";
-
-enum class WorkloadKind { kDeployment, kStatefulSet, kDaemonSet };
-std::string_view KindName(WorkloadKind kind);  // "Deployment", "StatefulSet", "DaemonSet"
-std::string_view StatusText(reconcile::ConditionStatus status);  // "True", "False", "Unknown"
-
-struct WorkloadKey {
-  WorkloadKind kind = WorkloadKind::kDeployment;
-  std::string ns;
-  std::string name;
-
-  friend auto operator<=>(const WorkloadKey&, const WorkloadKey&) = default;
-  friend bool operator==(const WorkloadKey&, const WorkloadKey&) = default;
-  std::string ToString() const;  // "Deployment shop/mysql"
-};
+// The condition, the annotations, workload kinds and keys are the contract's (contract/).
+using contract::kAnnotationPrefix;
+using contract::kConditionType;
+using contract::kEnabledAnnotation;
+using contract::kFieldManager;
+using contract::kVerdictAnnotation;
+using contract::WorkloadKey;
+using contract::WorkloadKind;
 
 // The RuntimeCompliant condition as it lives on a workload's status. Times are RFC 3339
 // strings exactly as the API server returned them, so a kept lastTransitionTime is

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "contract/annotation.h"
 #include "controller/convert.h"
 
 namespace gt::controller {
@@ -118,15 +119,16 @@ WritePlan PlanWrite(const Desired& desired, const Workload& live, const WriteMem
     plan.condition = std::move(next);
   }
 
-  std::string current = VerdictAnnotationValue(desired.status, desired.reason, desired.generation);
+  std::string current =
+      contract::FormatVerdictAnnotation(desired.status, desired.reason, desired.generation);
   // The API server bumps a Deployment's generation on any annotation change (annotations
   // are copied to its ReplicaSets), so the mirror names the generation our write creates;
   // naming the current one would chase it forever. StatefulSets and DaemonSets bump on
   // spec changes only.
-  std::string annotation =
-      live.key.kind == WorkloadKind::kDeployment
-          ? VerdictAnnotationValue(desired.status, desired.reason, desired.generation + 1)
-          : current;
+  std::string annotation = live.key.kind == WorkloadKind::kDeployment
+                               ? contract::FormatVerdictAnnotation(desired.status, desired.reason,
+                                                                   desired.generation + 1)
+                               : current;
   bool annotation_in_flight =
       memory.annotation == annotation &&
       std::find(memory.annotation_base_versions.begin(), memory.annotation_base_versions.end(),

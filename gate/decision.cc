@@ -59,7 +59,7 @@ std::optional<std::string> Gate::Observe(const WorkloadKey& key, const Observed&
   std::string freshness = after.fresh ? "fresh" : "stale: " + after.stale_why;
   std::string line =
       fmt::format("{} generation {}: {}/{} ({})", key.ToString(), observed.generation,
-                  StatusName(after.status), after.reason, freshness);
+                  contract::ToString(after.status), after.reason, freshness);
   if (fresh_true && policy_.soak.count() > 0)
     line += fmt::format("; soaking for {}", FormatDuration(policy_.soak));
   if (!after.message.empty()) line += ": " + after.message;

@@ -15,15 +15,17 @@ Observed ObservedFromObject(const nlohmann::json& object) {
   const auto& meta = ObjectField(object, "metadata");
   o.generation = IntField(meta, "generation");
   const auto& annotations = ObjectField(meta, "annotations");
-  const std::string mirror = StringField(annotations, kMirrorAnnotation);
-  if (!mirror.empty()) o.mirror = ParseMirror(mirror);
+  const std::string mirror =
+      StringField(annotations, std::string(contract::kVerdictAnnotation).c_str());
+  if (!mirror.empty()) o.mirror = contract::ParseVerdictAnnotation(mirror);
   const auto& status = ObjectField(object, "status");
   const auto it = status.find("conditions");
   if (it != status.end() && it->is_array()) {
     for (const auto& c : *it) {
-      if (!c.is_object() || StringField(c, "type") != "RuntimeCompliant") continue;
+      if (!c.is_object() || StringField(c, "type") != contract::kConditionType) continue;
       ConditionView view;
-      view.status = ParseStatus(StringField(c, "status")).value_or(ConditionStatus::kUnknown);
+      view.status = contract::ParseConditionStatus(StringField(c, "status"))
+                        .value_or(ConditionStatus::kUnknown);
       view.reason = StringField(c, "reason");
       view.message = StringField(c, "message");
       view.last_transition = kube::ParseTime(StringField(c, "lastTransitionTime"));
@@ -34,16 +36,9 @@ Observed ObservedFromObject(const nlohmann::json& object) {
   return o;
 }
 
-WorkloadKey KeyOf(const std::string& kind, const nlohmann::json& object) {
+WorkloadKey KeyOf(WorkloadKind kind, const nlohmann::json& object) {
   const auto& meta = ObjectField(object, "metadata");
   return {kind, StringField(meta, "namespace"), StringField(meta, "name")};
-}
-
-std::string ResourceOf(const std::string& kind) {
-  if (kind == "Deployment") return "deployments";
-  if (kind == "StatefulSet") return "statefulsets";
-  if (kind == "DaemonSet") return "daemonsets";
-  return {};
 }
 
 }  // namespace gt::gate

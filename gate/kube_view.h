@@ -8,8 +8,6 @@
 namespace gt::gate {
 
 Observed ObservedFromObject(const nlohmann::json& object);
-WorkloadKey KeyOf(const std::string& kind, const nlohmann::json& object);
-// deployments, statefulsets, daemonsets; empty for anything else.
-std::string ResourceOf(const std::string& kind);
+WorkloadKey KeyOf(WorkloadKind kind, const nlohmann::json& object);
 
 }  // namespace gt::gate

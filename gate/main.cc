@@ -15,10 +15,13 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/version.h"
+#include "contract/exit_codes.h"
+#include "contract/workload.h"
 #include "gate/decision.h"
 #include "gate/kube_view.h"
 #include "gate/manifests.h"
 #include "gate/report.h"
+#include "kube/apply.h"
 #include "kube/config.h"
 #include "kube/informer.h"
 #include "kube/rest_client.h"
@@ -26,12 +29,12 @@
 namespace gt {
 namespace {
 
-constexpr int kExitCompliant = 0;
-constexpr int kExitNotCompliant = 1;
-constexpr int kExitUnknown = 2;
-constexpr int kExitUsage = 3;
+using contract::WorkloadKind;
 
-const char* const kKinds[] = {"Deployment", "StatefulSet", "DaemonSet"};
+using contract::kExitCompliant;
+using contract::kExitNotCompliant;
+using contract::kExitUnknown;
+using contract::kExitUsage;
 
 int Fail(const std::string& message) {
   fmt::print(stderr, "groundtruth gate: {}\n", message);
@@ -45,7 +48,7 @@ struct Flags {
 
 // One informer per (kind, namespace); in manifests mode only the named objects count.
 struct Watch {
-  std::string kind;
+  WorkloadKind kind = WorkloadKind::kDeployment;
   std::string namespace_name;
   std::unique_ptr<kube::Informer> informer;
   std::optional<Error> last_error;
@@ -105,18 +108,18 @@ int Run(const Flags& flags, gate::Format format) {
   };
 
   std::vector<std::unique_ptr<Watch>> watches;
-  std::set<std::pair<std::string, std::string>> scopes;
+  std::set<std::pair<WorkloadKind, std::string>> scopes;
   if (named) {
-    for (const auto& k : *named) scopes.insert({k.kind, k.namespace_name});
+    for (const auto& k : *named) scopes.insert({k.kind, k.ns});
   } else {
-    for (const char* kind : kKinds) scopes.insert({kind, flags.namespace_name});
+    for (WorkloadKind kind : contract::kWorkloadKinds) scopes.insert({kind, flags.namespace_name});
   }
   for (const auto& [kind, ns] : scopes) {
     auto w = std::make_unique<Watch>();
     w->kind = kind;
     w->namespace_name = ns;
     kube::InformerOptions options;
-    options.path = fmt::format("/apis/apps/v1/namespaces/{}/{}", ns, gate::ResourceOf(kind));
+    options.path = kube::WorkloadCollectionPath(kind, ns);
     options.label_selector = flags.selector;
     options.min_watch_timeout = std::chrono::seconds(60);
     options.transform = [](kube::Json& o) {
@@ -126,12 +129,13 @@ int Run(const Flags& flags, gate::Format format) {
     Watch* raw = w.get();
     options.on_error = [&, raw](const Error& e) {
       std::lock_guard lock(mu);
-      fmt::print(stderr, "{} in {}: {} (retrying)\n", raw->kind, raw->namespace_name, e.ToString());
+      fmt::print(stderr, "{} in {}: {} (retrying)\n", KindName(raw->kind), raw->namespace_name,
+                 e.ToString());
       raw->last_error = e;
       cv.notify_all();
     };
     w->informer = std::make_unique<kube::Informer>(**client, clock, std::move(options));
-    const std::string k = kind;
+    const WorkloadKind k = kind;
     w->informer->AddEventHandler(kube::ResourceEventHandler{
         [&, k](const kube::Json& o) { observe(gate::KeyOf(k, o), gate::ObservedFromObject(o)); },
         [&, k](const kube::Json&, const kube::Json& o) {

@@ -22,10 +22,6 @@ struct Transform {
   std::string suffix;
 };
 
-bool IsWorkloadKind(const std::string& kind) {
-  return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet";
-}
-
 std::string Scalar(const YAML::Node& node) {
   return node && node.IsScalar() ? node.as<std::string>() : std::string();
 }
@@ -64,13 +60,14 @@ Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
   for (const YAML::Node& obj : objects) {
     if (!obj.IsMap()) continue;
     const std::string kind = Scalar(obj["kind"]);
-    if (!IsWorkloadKind(kind) || Scalar(obj["apiVersion"]) != "apps/v1") continue;
+    const auto workload_kind = contract::ParseWorkloadKind(kind);
+    if (!workload_kind || Scalar(obj["apiVersion"]) != contract::kWorkloadApiVersion) continue;
     const YAML::Node meta = obj["metadata"];
     const std::string name = meta && meta.IsMap() ? Scalar(meta["name"]) : std::string();
     if (name.empty())
       return MakeError(ErrorCode::kMalformed, fmt::format("{} without metadata.name", kind),
                        path.string());
-    out.push_back({kind, meta ? Scalar(meta["namespace"]) : std::string(), name});
+    out.push_back({*workload_kind, meta ? Scalar(meta["namespace"]) : std::string(), name});
   }
   return OkStatus();
 }
@@ -151,7 +148,7 @@ Status CollectKustomization(const fs::path& dir, int depth, std::vector<Workload
     }
   }
   for (WorkloadKey& w : inner) {
-    if (!t.namespace_name.empty()) w.namespace_name = t.namespace_name;
+    if (!t.namespace_name.empty()) w.ns = t.namespace_name;
     w.name = t.prefix + w.name + t.suffix;
     out.push_back(std::move(w));
   }
@@ -162,7 +159,7 @@ Result<std::vector<WorkloadKey>> Finish(std::vector<WorkloadKey> keys,
                                         const std::string& default_namespace,
                                         const std::string& origin) {
   for (WorkloadKey& k : keys)
-    if (k.namespace_name.empty()) k.namespace_name = default_namespace;
+    if (k.ns.empty()) k.ns = default_namespace;
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   if (keys.empty())

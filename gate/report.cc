@@ -20,8 +20,8 @@ std::string Age(const Row& row, std::chrono::system_clock::time_point wall_now) 
 
 // What the gate makes of a row, one word for the table's STATUS column.
 std::string GateStatus(const Row& row) {
-  if (!row.verdict.fresh) return std::string(StatusName(row.verdict.status)) + "(stale)";
-  return StatusName(row.verdict.status);
+  const std::string status(contract::ToString(row.verdict.status));
+  return row.verdict.fresh ? status : status + "(stale)";
 }
 
 std::string Message(const Row& row) {
@@ -69,8 +69,8 @@ std::string RenderTable(const ReportInput& in) {
   std::vector<std::array<std::string, 7>> lines;
   lines.push_back({"KIND", "NAMESPACE", "NAME", "STATUS", "REASON", "AGE", "MESSAGE"});
   for (const auto& [key, row] : in.gate->rows()) {
-    lines.push_back({key.kind, key.namespace_name, key.name, GateStatus(row), row.verdict.reason,
-                     Age(row, in.wall_now), Message(row)});
+    lines.push_back({std::string(KindName(key.kind)), key.ns, key.name, GateStatus(row),
+                     row.verdict.reason, Age(row, in.wall_now), Message(row)});
   }
   std::array<size_t, 7> width{};
   for (const auto& l : lines)
@@ -90,8 +90,8 @@ std::string RenderJson(const ReportInput& in) {
   nlohmann::ordered_json workloads = nlohmann::ordered_json::array();
   for (const auto& [key, row] : in.gate->rows()) {
     nlohmann::ordered_json condition;
-    condition["type"] = "RuntimeCompliant";
-    condition["status"] = StatusName(row.verdict.status);
+    condition["type"] = contract::kConditionType;
+    condition["status"] = contract::ToString(row.verdict.status);
     condition["reason"] = row.verdict.reason;
     condition["message"] = row.verdict.message;
     if (row.observed.condition && row.observed.condition->last_transition)
@@ -99,8 +99,8 @@ std::string RenderJson(const ReportInput& in) {
     else
       condition["lastTransitionTime"] = nullptr;
     nlohmann::ordered_json w;
-    w["kind"] = key.kind;
-    w["namespace"] = key.namespace_name;
+    w["kind"] = KindName(key.kind);
+    w["namespace"] = key.ns;
     w["name"] = key.name;
     w["condition"] = std::move(condition);
     // Added fields (DESIGN.md: add, never rename): what the gate made of the verdict.
@@ -142,18 +142,20 @@ std::string RenderJunit(const ReportInput& in) {
             XmlEscape("not decided: the gate stopped at the first failure; " + message));
       } else {
         ++errors;
-        const std::string why = row.verdict.fresh && row.verdict.status == ConditionStatus::kTrue
-                                    ? "compliant but not for the whole soak of " +
-                                          FormatDuration(in.gate->policy().soak)
-                                    : fmt::format("{}/{}: {}", StatusName(row.verdict.status),
-                                                  row.verdict.reason, message);
+        const std::string why =
+            row.verdict.fresh && row.verdict.status == ConditionStatus::kTrue
+                ? "compliant but not for the whole soak of " +
+                      FormatDuration(in.gate->policy().soak)
+                : fmt::format("{}/{}: {}", contract::ToString(row.verdict.status),
+                              row.verdict.reason, message);
         body = fmt::format("    <error message=\"{}\" type=\"{}\">{}</error>\n", XmlEscape(why),
                            XmlEscape(row.verdict.reason), XmlEscape(why));
       }
     }
-    const std::string open = fmt::format(
-        "  <testcase classname=\"groundtruth.{}.{}\" name=\"{}\" time=\"{:.3f}\"",
-        XmlEscape(key.kind), XmlEscape(key.namespace_name), XmlEscape(key.name), elapsed);
+    const std::string open =
+        fmt::format("  <testcase classname=\"groundtruth.{}.{}\" name=\"{}\" time=\"{:.3f}\"",
+                    XmlEscape(std::string(KindName(key.kind))), XmlEscape(key.ns),
+                    XmlEscape(key.name), elapsed);
     if (body.empty())
       cases += open + "/>\n";
     else

@@ -2,51 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 namespace gt::gate {
-
-const char* StatusName(ConditionStatus s) {
-  switch (s) {
-    case ConditionStatus::kTrue:
-      return "True";
-    case ConditionStatus::kFalse:
-      return "False";
-    case ConditionStatus::kUnknown:
-      return "Unknown";
-  }
-  return "Unknown";
-}
-
-std::optional<ConditionStatus> ParseStatus(const std::string& text) {
-  if (text == "True") return ConditionStatus::kTrue;
-  if (text == "False") return ConditionStatus::kFalse;
-  if (text == "Unknown") return ConditionStatus::kUnknown;
-  return std::nullopt;
-}
-
-std::string WorkloadKey::ToString() const {
-  return fmt::format("{}/{}/{}", kind, namespace_name, name);
-}
-
-// "True/Compliant/7": three parts, a known status, a non-empty reason, a generation >= 1.
-std::optional<AnnotationMirror> ParseMirror(const std::string& text) {
-  const size_t first = text.find('/');
-  if (first == std::string::npos) return std::nullopt;
-  const size_t second = text.find('/', first + 1);
-  if (second == std::string::npos) return std::nullopt;
-  AnnotationMirror m;
-  const auto status = ParseStatus(text.substr(0, first));
-  if (!status) return std::nullopt;
-  m.status = *status;
-  m.reason = text.substr(first + 1, second - first - 1);
-  if (m.reason.empty()) return std::nullopt;
-  const char* begin = text.data() + second + 1;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(begin, end, m.generation);
-  if (ec != std::errc() || ptr != end || m.generation < 1) return std::nullopt;
-  return m;
-}
 
 Verdict ReadVerdict(const Observed& o) {
   Verdict v;
@@ -65,9 +21,9 @@ Verdict ReadVerdict(const Observed& o) {
     // Without the mirror there is no generation to tie a verdict to the current release.
     if (!o.condition) {
       v.reason = "NoVerdict";
-      v.message = "no RuntimeCompliant verdict yet";
+      v.message = fmt::format("no {} verdict yet", contract::kConditionType);
     }
-    v.stale_why = fmt::format("no {} annotation", kMirrorAnnotation);
+    v.stale_why = fmt::format("no {} annotation", contract::kVerdictAnnotation);
     return v;
   }
   if (!o.condition) {
@@ -83,8 +39,8 @@ Verdict ReadVerdict(const Observed& o) {
       (o.condition->status != o.mirror->status || o.condition->reason != o.mirror->reason)) {
     // The two are written one after the other; until both agree the verdict is in flux.
     v.stale_why = fmt::format("condition {}/{} and annotation {}/{} disagree",
-                              StatusName(o.condition->status), o.condition->reason,
-                              StatusName(o.mirror->status), o.mirror->reason);
+                              contract::ToString(o.condition->status), o.condition->reason,
+                              contract::ToString(o.mirror->status), o.mirror->reason);
     return v;
   }
   v.fresh = true;

@@ -10,29 +10,16 @@
 #include <vector>
 
 #include "common/reading.h"
+#include "contract/annotation.h"
+#include "contract/condition.h"
+#include "contract/workload.h"
 
 namespace gt::gate {
 
-enum class ConditionStatus { kTrue, kFalse, kUnknown };
-const char* StatusName(ConditionStatus s);
-std::optional<ConditionStatus> ParseStatus(const std::string& text);
-
-struct WorkloadKey {
-  std::string kind;  // Deployment, StatefulSet, DaemonSet
-  std::string namespace_name;
-  std::string name;
-  auto operator<=>(const WorkloadKey&) const = default;
-  std::string ToString() const;  // Deployment/ns/name
-};
-
-// `groundtruth.dev/runtime-compliant: "<status>/<reason>/<generation>"` (DESIGN.md).
-struct AnnotationMirror {
-  ConditionStatus status = ConditionStatus::kUnknown;
-  std::string reason;
-  int64_t generation = 0;
-};
-inline constexpr const char* kMirrorAnnotation = "groundtruth.dev/runtime-compliant";
-std::optional<AnnotationMirror> ParseMirror(const std::string& text);
+// The condition's words, the verdict annotation and workload keys are the contract's.
+using contract::ConditionStatus;
+using contract::WorkloadKey;
+using contract::WorkloadKind;
 
 struct ConditionView {
   ConditionStatus status = ConditionStatus::kUnknown;
@@ -44,9 +31,9 @@ struct ConditionView {
 // The workload as the API server last showed it.
 struct Observed {
   bool exists = false;
-  int64_t generation = 0;  // metadata.generation
-  std::optional<AnnotationMirror> mirror;
-  std::optional<ConditionView> condition;  // RuntimeCompliant, when present
+  int64_t generation = 0;                             // metadata.generation
+  std::optional<contract::VerdictAnnotation> mirror;  // groundtruth.dev/runtime-compliant
+  std::optional<ConditionView> condition;             // RuntimeCompliant, when present
 };
 
 // The verdict the gate may act on. Fresh: the mirror speaks about the current generation

@@ -2,39 +2,14 @@
 
 namespace gt::kube {
 
-const char* KindName(WorkloadKind kind) {
-  switch (kind) {
-    case WorkloadKind::kDeployment:
-      return "Deployment";
-    case WorkloadKind::kStatefulSet:
-      return "StatefulSet";
-    case WorkloadKind::kDaemonSet:
-      return "DaemonSet";
-  }
-  return "";
-}
-
-const char* ResourceName(WorkloadKind kind) {
-  switch (kind) {
-    case WorkloadKind::kDeployment:
-      return "deployments";
-    case WorkloadKind::kStatefulSet:
-      return "statefulsets";
-    case WorkloadKind::kDaemonSet:
-      return "daemonsets";
-  }
-  return "";
-}
-
-std::optional<WorkloadKind> ParseWorkloadKind(const std::string& kind) {
-  if (kind == "Deployment") return WorkloadKind::kDeployment;
-  if (kind == "StatefulSet") return WorkloadKind::kStatefulSet;
-  if (kind == "DaemonSet") return WorkloadKind::kDaemonSet;
-  return std::nullopt;
+std::string WorkloadCollectionPath(WorkloadKind kind, const std::string& ns) {
+  std::string path = "/apis/" + std::string(contract::kWorkloadApiVersion);
+  if (!ns.empty()) path += "/namespaces/" + ns;
+  return path + "/" + std::string(contract::ResourceName(kind));
 }
 
 std::string WorkloadPath(WorkloadKind kind, const std::string& ns, const std::string& name) {
-  return "/apis/apps/v1/namespaces/" + ns + "/" + ResourceName(kind) + "/" + name;
+  return WorkloadCollectionPath(kind, ns) + "/" + name;
 }
 
 std::string WorkloadStatusPath(WorkloadKind kind, const std::string& ns, const std::string& name) {
@@ -44,8 +19,8 @@ std::string WorkloadStatusPath(WorkloadKind kind, const std::string& ns, const s
 namespace {
 
 Json Skeleton(WorkloadKind kind, const std::string& ns, const std::string& name) {
-  return Json{{"apiVersion", "apps/v1"},
-              {"kind", KindName(kind)},
+  return Json{{"apiVersion", contract::kWorkloadApiVersion},
+              {"kind", contract::KindName(kind)},
               {"metadata", {{"name", name}, {"namespace", ns}}}};
 }
 

@@ -3,22 +3,21 @@
 // GitOps tool's manager name).
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "contract/workload.h"
 #include "kube/client.h"
 #include "kube/time_format.h"
 
 namespace gt::kube {
 
-inline constexpr char kFieldManager[] = "groundtruth";
+// Kinds, their resources and the field manager are the contract's (contract/workload.h).
+using contract::kFieldManager;
+using contract::WorkloadKind;
 
-enum class WorkloadKind { kDeployment, kStatefulSet, kDaemonSet };
-const char* KindName(WorkloadKind kind);      // Deployment
-const char* ResourceName(WorkloadKind kind);  // deployments
-std::optional<WorkloadKind> ParseWorkloadKind(const std::string& kind);
-
+// /apis/apps/v1/namespaces/<ns>/deployments; all namespaces' collection when ns is empty.
+std::string WorkloadCollectionPath(WorkloadKind kind, const std::string& ns);
 std::string WorkloadPath(WorkloadKind kind, const std::string& ns, const std::string& name);
 std::string WorkloadStatusPath(WorkloadKind kind, const std::string& ns, const std::string& name);
 

@@ -1,5 +1,5 @@
 // What reconcile concludes about a workload: the RuntimeCompliant condition's content
-// (DESIGN.md "The condition") plus the evidence and recommendation behind it.
+// (contract/condition.h) plus the evidence and recommendation behind it.
 #pragma once
 
 #include <chrono>
@@ -9,26 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "contract/condition.h"
+
 namespace gt::reconcile {
 
-enum class ConditionStatus { kTrue, kFalse, kUnknown };
-std::string_view ToString(ConditionStatus status);  // "True", "False", "Unknown"
-
-// Reasons: one CamelCase word each, exactly as DESIGN.md lists them.
-namespace reason {
-inline constexpr std::string_view kCompliant = "Compliant";
-inline constexpr std::string_view kObserving = "Observing";
-inline constexpr std::string_view kNoData = "NoData";
-inline constexpr std::string_view kOOMKilled = "OOMKilled";
-inline constexpr std::string_view kMemoryThrashing = "MemoryThrashing";
-inline constexpr std::string_view kMemorySaturated = "MemorySaturated";
-inline constexpr std::string_view kCPUThrottled = "CPUThrottled";
-inline constexpr std::string_view kIOContention = "IOContention";
-inline constexpr std::string_view kProcessesBlocked = "ProcessesBlocked";
-inline constexpr std::string_view kPidsExhausted = "PidsExhausted";
-inline constexpr std::string_view kNodeOvercommitted = "NodeOvercommitted";
-inline constexpr std::string_view kNetworkDegraded = "NetworkDegraded";
-}  // namespace reason
+// The condition's status and reasons are the contract's (contract/condition.h); reconcile
+// uses them under its own names so its rules read `reason::kOOMKilled`.
+using contract::ConditionStatus;
+using contract::ToString;
+namespace reason = contract::reason;
 
 // One measured fact behind a verdict, for people and for `--output json`.
 struct Evidence {

@@ -62,11 +62,8 @@ TEST(OutputTest, TextShowsTheConditionAsValidYaml) {
   EXPECT_NE(text.find("memory limit >= 120Mi"), std::string::npos) << text;
 }
 
-TEST(OutputTest, ExitCodes) {
-  EXPECT_EQ(ExitCodeFor(reconcile::ConditionStatus::kTrue), 0);
-  EXPECT_EQ(ExitCodeFor(reconcile::ConditionStatus::kFalse), 1);
-  EXPECT_EQ(ExitCodeFor(reconcile::ConditionStatus::kUnknown), 2);
-}
+// OutputTest.ExitCodes moved to tests/contract/condition_test.cc (ExitCodes.OneCodePerStatus)
+// with ExitCodeFor (contract/exit_codes.h).
 
 TEST(OutputTest, LiveLineShowsKeyFiguresAndFits) {
   LiveFigures f;

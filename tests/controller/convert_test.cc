@@ -128,17 +128,9 @@ TEST(Convert, ApplyBodiesCarryOnlyOurFields) {
   EXPECT_FALSE(AnnotationApplyBody(sts, "u9", "x", "")["metadata"].contains("resourceVersion"));
 }
 
-TEST(Convert, VerdictAnnotationRoundTrip) {
-  EXPECT_EQ(VerdictAnnotationValue(ConditionStatus::kUnknown, "Observing", 12),
-            "Unknown/Observing/12");
-  auto parsed = ParseVerdictAnnotation("False/OOMKilled/3");
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->status, ConditionStatus::kFalse);
-  EXPECT_EQ(parsed->reason, "OOMKilled");
-  EXPECT_EQ(parsed->generation, 3);
-  EXPECT_FALSE(ParseVerdictAnnotation("Maybe/X/3"));
-  EXPECT_FALSE(ParseVerdictAnnotation("True/Compliant/"));
-  EXPECT_FALSE(ParseVerdictAnnotation("True/Compliant/3x"));
+// The verdict annotation's format and parse assertions moved to tests/contract/annotation_test.cc
+// with the one parser (contract/annotation.h).
+TEST(Convert, KubeTimeIsRfc3339Utc) {
   EXPECT_EQ(FormatKubeTime(std::chrono::system_clock::time_point(std::chrono::seconds(0))),
             "1970-01-01T00:00:00Z");
 }

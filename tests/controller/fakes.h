@@ -203,7 +203,7 @@ inline json AgentJson(const std::string& name, const std::string& uid, const std
 // A workload object as the API server would show it after our condition was applied.
 inline void SetLiveCondition(json& object, const Condition& condition) {
   json entry = {{"type", "RuntimeCompliant"},
-                {"status", std::string(StatusText(condition.status))},
+                {"status", std::string(contract::ToString(condition.status))},
                 {"reason", condition.reason},
                 {"message", condition.message},
                 {"lastTransitionTime", condition.last_transition_time}};

@@ -10,15 +10,15 @@ namespace {
 using std::chrono::seconds;
 using CS = ConditionStatus;
 
-const WorkloadKey kWeb{"Deployment", "shop", "web"};
-const WorkloadKey kDb{"StatefulSet", "shop", "db"};
+const WorkloadKey kWeb{WorkloadKind::kDeployment, "shop", "web"};
+const WorkloadKey kDb{WorkloadKind::kStatefulSet, "shop", "db"};
 
 Observed Workload(int64_t generation, CS status, const std::string& reason, int64_t verdict_gen,
                   bool with_condition = true) {
   Observed o;
   o.exists = true;
   o.generation = generation;
-  o.mirror = AnnotationMirror{status, reason, verdict_gen};
+  o.mirror = contract::VerdictAnnotation{status, reason, verdict_gen};
   if (with_condition) o.condition = ConditionView{status, reason, "container x: " + reason, {}};
   return o;
 }
@@ -32,19 +32,8 @@ class GateTest : public ::testing::Test {
   void See(const WorkloadKey& k, const Observed& o) { gate.Observe(k, o, clock.Monotonic()); }
 };
 
-TEST(ParseMirror, AcceptsTheDesignFormatOnly) {
-  auto m = ParseMirror("True/Compliant/7");
-  ASSERT_TRUE(m);
-  EXPECT_EQ(m->status, CS::kTrue);
-  EXPECT_EQ(m->reason, "Compliant");
-  EXPECT_EQ(m->generation, 7);
-  EXPECT_FALSE(ParseMirror("True/Compliant"));
-  EXPECT_FALSE(ParseMirror("Yes/Compliant/7"));
-  EXPECT_FALSE(ParseMirror("True//7"));
-  EXPECT_FALSE(ParseMirror("True/Compliant/7x"));
-  EXPECT_FALSE(ParseMirror("True/Compliant/0"));
-  EXPECT_FALSE(ParseMirror("True/Compliant/99999999999999999999999"));
-}
+// ParseMirror.AcceptsTheDesignFormatOnly moved to tests/contract/annotation_test.cc with the
+// one parser of the annotation (contract::ParseVerdictAnnotation).
 
 TEST(ReadVerdict, FreshOnlyWhenMirrorGenerationMatchesAndConditionAgrees) {
   EXPECT_TRUE(ReadVerdict(Workload(3, CS::kTrue, "Compliant", 3)).fresh);

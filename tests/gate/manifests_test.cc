@@ -52,8 +52,9 @@ TEST_F(ManifestsTest, DirectoryKeepsAppsV1WorkloadsWithDefaultNamespace) {
   Write("README.md", "not yaml: [");
   auto keys = WorkloadsFromManifests(dir_.string(), "ci");
   ASSERT_TRUE(keys) << keys.error().ToString();
-  std::vector<WorkloadKey> want = {
-      {"DaemonSet", "ci", "agent"}, {"Deployment", "ci", "web"}, {"StatefulSet", "data", "db"}};
+  std::vector<WorkloadKey> want = {{WorkloadKind::kDaemonSet, "ci", "agent"},
+                                   {WorkloadKind::kDeployment, "ci", "web"},
+                                   {WorkloadKind::kStatefulSet, "data", "db"}};
   EXPECT_EQ(*keys, want);
 }
 
@@ -65,9 +66,9 @@ TEST_F(ManifestsTest, KustomizationNamespacePrefixSuffixNested) {
   Write("overlay/extra.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n");
   auto keys = WorkloadsFromKustomization((dir_ / "overlay").string(), "default");
   ASSERT_TRUE(keys) << keys.error().ToString();
-  std::vector<WorkloadKey> want = {{"DaemonSet", "prod", "agent-v2"},
-                                   {"Deployment", "prod", "base-web-v2"},
-                                   {"StatefulSet", "prod", "base-db-v2"}};
+  std::vector<WorkloadKey> want = {{WorkloadKind::kDaemonSet, "prod", "agent-v2"},
+                                   {WorkloadKind::kDeployment, "prod", "base-web-v2"},
+                                   {WorkloadKind::kStatefulSet, "prod", "base-db-v2"}};
   EXPECT_EQ(*keys, want);
 }
 

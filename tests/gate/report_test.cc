@@ -14,7 +14,7 @@ Observed Seen(int64_t gen, CS s, const std::string& reason, int64_t vgen, const 
   Observed o;
   o.exists = true;
   o.generation = gen;
-  o.mirror = AnnotationMirror{s, reason, vgen};
+  o.mirror = contract::VerdictAnnotation{s, reason, vgen};
   o.condition =
       ConditionView{s, reason, msg, std::chrono::system_clock::time_point(seconds(1'800'000'000))};
   return o;
@@ -22,7 +22,8 @@ Observed Seen(int64_t gen, CS s, const std::string& reason, int64_t vgen, const 
 
 TEST(Report, JsonHasDesignShape) {
   Gate g(Policy{seconds(0), seconds(60)}, seconds(0));
-  g.Observe({"Deployment", "ns", "web"}, Seen(2, CS::kTrue, "Compliant", 2, "ok"), seconds(1));
+  g.Observe({WorkloadKind::kDeployment, "ns", "web"}, Seen(2, CS::kTrue, "Compliant", 2, "ok"),
+            seconds(1));
   const Outcome o = g.Decide(seconds(1));
   auto doc = nlohmann::json::parse(RenderJson({&g, o, seconds(1), {}}));
   ASSERT_EQ(doc["workloads"].size(), 1u);
@@ -38,9 +39,10 @@ TEST(Report, JsonHasDesignShape) {
 
 TEST(Report, JunitCountsAndEscapes) {
   Gate g(Policy{seconds(10), seconds(60)}, seconds(0));
-  g.Observe({"Deployment", "ns", "bad"},
+  g.Observe({WorkloadKind::kDeployment, "ns", "bad"},
             Seen(1, CS::kFalse, "MemoryThrashing", 1, "psi <34%> & \"more\""), seconds(1));
-  g.Observe({"Deployment", "ns", "slow"}, Seen(2, CS::kTrue, "Compliant", 1, "old"), seconds(1));
+  g.Observe({WorkloadKind::kDeployment, "ns", "slow"}, Seen(2, CS::kTrue, "Compliant", 1, "old"),
+            seconds(1));
   const Outcome o = g.Decide(seconds(1));
   ASSERT_EQ(o, Outcome::kFailed);
   const std::string xml = RenderJunit({&g, o, seconds(1), {}});
@@ -52,7 +54,8 @@ TEST(Report, JunitCountsAndEscapes) {
 
 TEST(Report, JunitTimeoutIsAnError) {
   Gate g(Policy{seconds(10), seconds(60)}, seconds(0));
-  g.Observe({"DaemonSet", "ns", "agent"}, Seen(2, CS::kTrue, "Compliant", 1, "old"), seconds(1));
+  g.Observe({WorkloadKind::kDaemonSet, "ns", "agent"}, Seen(2, CS::kTrue, "Compliant", 1, "old"),
+            seconds(1));
   const Outcome o = g.Decide(seconds(60));
   ASSERT_EQ(o, Outcome::kTimedOut);
   const std::string xml = RenderJunit({&g, o, seconds(60), {}});
@@ -64,7 +67,7 @@ TEST(Report, JunitTimeoutIsAnError) {
 
 TEST(Report, TableListsEveryWorkload) {
   Gate g(Policy{seconds(0), seconds(60)}, seconds(0));
-  g.Expect({"StatefulSet", "ns", "db"});
+  g.Expect({WorkloadKind::kStatefulSet, "ns", "db"});
   const std::string table = RenderTable({&g, Outcome::kTimedOut, seconds(60), {}});
   EXPECT_NE(table.find("KIND"), std::string::npos);
   EXPECT_NE(table.find("db"), std::string::npos);
