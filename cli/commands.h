@@ -1,5 +1,5 @@
 // Subcommands of the `groundtruth` binary. Each is `int XxxMain(int argc, char** argv)` with
-// argv[0] the subcommand's name, returning the process exit code (DESIGN.md: 0 compliant,
+// argv[0] the subcommand's name, returning the process exit code (docs/contract.md: 0 compliant,
 // 1 not compliant, 2 unknown, 3 usage or configuration error).
 //
 // To add one: define the function (in your part's library), add its line to kSubcommands

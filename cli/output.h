@@ -1,6 +1,6 @@
 // How `run` and `check` (and `gate`) show a verdict: the RuntimeCompliant condition as it
 // would be written on the workload, as text for people or one JSON document for machines
-// (DESIGN.md "Outputs for machines"), plus the live line shown while sampling.
+// (docs/contract.md "The command line"), plus the live line shown while sampling.
 #pragma once
 
 #include <chrono>

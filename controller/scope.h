@@ -1,4 +1,4 @@
-// Which workloads the controller judges (DESIGN.md "Annotations and configuration").
+// Which workloads the controller judges (docs/contract.md "Annotations").
 #pragma once
 
 #include <map>

@@ -1,4 +1,4 @@
-// DESIGN.md's rules of writing, as a pure decision: given the verdict the controller wants
+// docs/contract.md's rules of writing, as a pure decision: given the verdict the controller wants
 // on a workload, what the informer last saw on it, and what this controller wrote before,
 // which server-side applies (if any) to send and which Event to emit.
 #pragma once

@@ -1,5 +1,5 @@
 // `groundtruth gate`: waits for a fresh RuntimeCompliant verdict on selected workloads,
-// held True for the soak, and exits 0/1/2/3 (DESIGN.md). Informers (list + watch, relist on
+// held True for the soak, and exits 0/1/2/3 (docs/contract.md). Informers (list + watch, relist on
 // failure) feed the Gate; this file only wires flags, client, informers and output.
 #include <fmt/format.h>
 

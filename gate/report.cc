@@ -103,7 +103,7 @@ std::string RenderJson(const ReportInput& in) {
     w["namespace"] = key.ns;
     w["name"] = key.name;
     w["condition"] = std::move(condition);
-    // Added fields (DESIGN.md: add, never rename): what the gate made of the verdict.
+    // Added fields (docs/contract.md: add, never rename): what the gate made of the verdict.
     w["generation"] = row.observed.generation;
     w["verdictGeneration"] =
         row.observed.mirror ? nlohmann::ordered_json(row.observed.mirror->generation) : nullptr;

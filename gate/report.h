@@ -1,5 +1,5 @@
-// How `gate` prints its result: a table for people, one JSON document (DESIGN.md "Outputs
-// for machines": top-level `workloads`), or JUnit XML for CI systems.
+// How `gate` prints its result: a table for people, one JSON document (docs/contract.md "The
+// command line": top-level `workloads`), or JUnit XML for CI systems.
 #pragma once
 
 #include <chrono>

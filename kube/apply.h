@@ -1,5 +1,5 @@
 // Server-side apply of the RuntimeCompliant condition and its annotation mirror on apps/v1
-// workloads, always with field manager "groundtruth" (DESIGN.md: never kubectl's nor a
+// workloads, always with field manager "groundtruth" (docs/contract.md: never kubectl's nor a
 // GitOps tool's manager name).
 #pragma once
 

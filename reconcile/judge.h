@@ -32,7 +32,7 @@ struct Figure {
 };
 
 // The rules, in severity order: the first violated is the verdict's reason. A closed set
-// (DESIGN.md lists every reason), so per-rule state is a fixed array indexed by rule.
+// (docs/contract.md lists every reason), so per-rule state is a fixed array indexed by rule.
 enum class Rule : uint8_t {
   kOOMKilled,
   kMemoryThrashing,

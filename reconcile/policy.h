@@ -1,4 +1,4 @@
-// Policy: every threshold and window of the rules (DESIGN.md "Signals and default rules"),
+// Policy: every threshold and window of the rules (docs/rules.md),
 // with the defaults docs/rules.md cites. Ratios are fractions (0.10 is 10%).
 #pragma once
 

@@ -1,5 +1,5 @@
 // `groundtruth run` and `check` end to end on this machine's real cgroups (root only):
-// the three examples judged as DESIGN.md promises, and the sandbox always cleaned up.
+// the three examples judged as README.md promises, and the sandbox always cleaned up.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>

@@ -19,7 +19,7 @@ import (
 
 // TestManifestsBase applies the shipped kustomize base to a real API server
 // (strict field validation), runs its workloads on a fake node, and checks
-// the RBAC it grants against what DESIGN.md says the controller does:
+// the RBAC it grants against what docs/operations.md says the controller does:
 // watch workloads and pods, write workload status, emit Events, hold a
 // Lease; and that the agent's account can do none of the writing.
 func TestManifestsBase(t *testing.T) {

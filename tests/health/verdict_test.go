@@ -59,7 +59,7 @@ var verdictCases = []verdictCase{
 	{name: "mirror-only-garbage", mirror: func(int64) string { return "yes" }},
 }
 
-// wantFor states, case by case, the verdict an object carries (DESIGN.md "Rules of writing":
+// wantFor states, case by case, the verdict an object carries (docs/contract.md "When it is written":
 // the annotation's generation dates the verdict; a verdict of another generation is
 // Unknown/Observing).
 func wantFor(c verdictCase, gen int64) *effective {
