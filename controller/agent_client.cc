@@ -11,6 +11,7 @@
 #include <charconv>
 #include <optional>
 
+#include "kube/credentials.h"
 #include "wire/samples.h"
 
 namespace gt::controller {
@@ -83,15 +84,23 @@ Result<std::unique_ptr<MtlsAgentClient>> MtlsAgentClient::Create(const AgentTlsO
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-  if (!ec) context.load_verify_file(options.ca_file, ec);
+  // Read bounded and only from regular files (kube::ReadFile): a device or a FIFO given
+  // by mistake must not hang or exhaust the controller before it logs a line.
+  auto ca = kube::ReadFile(options.ca_file);
+  if (!ca) return ca.error();
+  auto cert = kube::ReadFile(options.cert_file);
+  if (!cert) return cert.error();
+  auto key = kube::ReadFile(options.key_file);
+  if (!key) return key.error();
+  if (!ec) context.add_certificate_authority(asio::buffer(*ca), ec);
   if (ec)
     return MakeError(ErrorCode::kInvalid, "cannot load agent CA: " + ec.message(), options.ca_file);
-  context.use_certificate_chain_file(options.cert_file, ec);
+  context.use_certificate_chain(asio::buffer(*cert), ec);
   if (ec) {
     return MakeError(ErrorCode::kInvalid, "cannot load client certificate: " + ec.message(),
                      options.cert_file);
   }
-  context.use_private_key_file(options.key_file, ssl::context::pem, ec);
+  context.use_private_key(asio::buffer(*key), ssl::context::pem, ec);
   if (ec) {
     return MakeError(ErrorCode::kInvalid, "cannot load client key: " + ec.message(),
                      options.key_file);
