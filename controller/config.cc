@@ -2,10 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "common/duration.h"
+#include "kube/credentials.h"
 
 namespace gt::controller {
 
@@ -61,11 +59,9 @@ Result<reconcile::Policy> PolicyFromYaml(std::string_view yaml, const std::strin
 }
 
 Result<reconcile::Policy> LoadPolicyFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(ErrorCode::kNotFound, "cannot read config file", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return PolicyFromYaml(text.str(), path);
+  auto text = kube::ReadFile(path);  // bounded, regular files only
+  if (!text) return text.error();
+  return PolicyFromYaml(*text, path);
 }
 
 }  // namespace gt::controller

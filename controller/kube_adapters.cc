@@ -91,17 +91,36 @@ void KubeEventSink::Emit(const EventRecord& event) {
 }
 
 Informers::Informers(kube::KubeClient& client, Clock& clock, Controller& controller, Logger& log,
-                     const InformerScope& scope) {
+                     const InformerScope& scope, Liveness* liveness) {
   auto make = [&](std::string path, std::string selector, std::function<void(nlohmann::json&)> trim,
                   kube::ResourceEventHandler handler) {
     kube::InformerOptions options;
     options.path = std::move(path);
     options.label_selector = std::move(selector);
     options.transform = std::move(trim);
-    options.on_error = [&log, what = options.path](const Error& error) {
+    error_filters_.push_back(std::make_unique<RepeatFilter>(clock, kRepeatLogPeriod));
+    options.on_error = [&log, filter = error_filters_.back().get(),
+                        what = options.path](const Error& error) {
+      const std::string text = error.ToString();
+      const auto held_back = filter->Admit(text);
+      if (!held_back) return;
+      if (*held_back == 0) {
+        log.Warn("list/watch failed; retrying with backoff", {{"resource", what}, {"error", text}});
+        return;
+      }
       log.Warn("list/watch failed; retrying with backoff",
-               {{"resource", what}, {"error", error.ToString()}});
+               {{"resource", what},
+                {"error", text},
+                {"repeats-not-logged", std::to_string(*held_back)}});
     };
+    if (liveness != nullptr) {
+      options.on_progress =
+          [liveness,
+           loop = "informer " + options.path +
+                  (options.label_selector.empty() ? std::string() : "?" + options.label_selector)] {
+            liveness->Beat(loop);
+          };
+    }
     auto informer = std::make_unique<kube::Informer>(client, clock, options);
     informer->AddEventHandler(std::move(handler));
     informers_.push_back(std::move(informer));
@@ -138,7 +157,12 @@ void Informers::Start() {
   for (auto& informer : informers_) informer->Start();
 }
 
+void Informers::RequestStop() {
+  for (auto& informer : informers_) informer->RequestStop();
+}
+
 void Informers::Stop() {
+  RequestStop();  // all at once, then wait for each
   for (auto& informer : informers_) informer->Stop();
 }
 

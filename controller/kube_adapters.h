@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "controller/controller.h"
+#include "controller/liveness.h"
 #include "controller/log.h"
 #include "controller/metrics.h"
 #include "controller/ports.h"
@@ -63,14 +64,19 @@ struct InformerScope {
 // watch thread, converted (controller/convert.h) and handed to the Controller.
 class Informers {
  public:
+  // Each informer beats `liveness` (when given) as "informer <path>". A failure repeated
+  // at every retry is logged once, then once per kRepeatLogPeriod with the count held back.
+  static constexpr std::chrono::minutes kRepeatLogPeriod{5};
   Informers(kube::KubeClient& client, Clock& clock, Controller& controller, Logger& log,
-            const InformerScope& scope);
+            const InformerScope& scope, Liveness* liveness = nullptr);
   ~Informers();
   void Start();
   void Stop();
+  void RequestStop();  // without waiting: their failures from here on are not logged
   bool HasSynced() const;
 
  private:
+  std::vector<std::unique_ptr<RepeatFilter>> error_filters_;
   std::vector<std::unique_ptr<kube::Informer>> informers_;
 };
 

@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -20,6 +22,7 @@
 #include "controller/config.h"
 #include "controller/controller.h"
 #include "controller/kube_adapters.h"
+#include "controller/liveness.h"
 #include "controller/probe_server.h"
 #include "controller/reconcile_judge.h"
 #include "controller/scraper.h"
@@ -27,6 +30,7 @@
 #include "kube/events.h"
 #include "kube/leader_election.h"
 #include "kube/rest_client.h"
+#include "kube/url.h"
 
 namespace gt::controller {
 namespace {
@@ -52,7 +56,13 @@ struct Flags {
   std::string scrape_timeout = "5s";
   size_t max_in_flight = 16;
   std::string config;
+  std::string progress_deadline = "20m";
 };
+
+// After SIGTERM: how long the leader gets to release its Lease through a slow API server
+// before every request is cancelled, and when the process exits whatever still runs.
+constexpr auto kLeaseReleaseGrace = std::chrono::milliseconds(1500);
+constexpr auto kExitBound = std::chrono::milliseconds(4500);
 
 std::string Identity() {
   char host[256] = {};
@@ -117,6 +127,9 @@ int ControllerMain(int argc, char** argv) {
   app.add_option("--scrape-timeout", flags.scrape_timeout, "per-agent request timeout");
   app.add_option("--max-in-flight", flags.max_in_flight, "concurrent agent scrapes");
   app.add_option("--config", flags.config, "YAML policy overrides");
+  app.add_option("--progress-deadline", flags.progress_deadline,
+                 "/healthz fails when an informer, the reconcile loop or the scrape loop has not "
+                 "moved for this long (Go duration)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -142,12 +155,25 @@ int ControllerMain(int argc, char** argv) {
     return usage("--scrape-timeout: need a positive duration");
   }
   if (flags.max_in_flight == 0) return usage("--max-in-flight: need >= 1");
+  auto progress_deadline = ParseDuration(flags.progress_deadline);
+  if (!progress_deadline || *progress_deadline < std::chrono::seconds(1)) {
+    return usage("--progress-deadline: need a duration >= 1s");
+  }
   reconcile::Policy policy = reconcile::DefaultPolicy();
   if (!flags.config.empty()) {
     auto loaded = LoadPolicyFile(flags.config);
     if (!loaded) return usage("--config: " + loaded.error().ToString());
     policy = *loaded;
   }
+
+  // Signals are taken by one thread with sigwait; every thread started from here on (the
+  // REST client's among them) inherits the mask, so none is interrupted mid-syscall and
+  // none takes SIGTERM's default action.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SystemClock clock;
   auto rest_config = LoadRestConfig(flags, clock);
@@ -169,14 +195,6 @@ int ControllerMain(int argc, char** argv) {
     log.Warn(warning, {{"file", flags.tls_cert}});
   }
 
-  // Signals are taken by one thread with sigwait; every thread started below inherits the
-  // mask, so none is interrupted mid-syscall.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   std::string identity = Identity();
   Metrics metrics;
   ReconcileJudge judge(policy, log);
@@ -186,6 +204,7 @@ int ControllerMain(int argc, char** argv) {
   kube::EventRecorder recorder(**client, clock, event_options);
   KubeEventSink events(recorder, metrics, log);
 
+  RepeatFilter lease_errors(clock, Informers::kRepeatLogPeriod);
   std::unique_ptr<kube::KubeLeaseLock> lease;
   std::unique_ptr<kube::LeaderElector> elector;
   std::unique_ptr<Leadership> leadership;
@@ -197,6 +216,8 @@ int ControllerMain(int argc, char** argv) {
     election.on_started_leading = [&] { log.Info("became leader", {{"identity", identity}}); };
     election.on_stopped_leading = [&] { log.Info("stopped leading", {{"identity", identity}}); };
     election.on_error = [&](const Error& error) {
+      // Retried every couple of seconds: the same failure is logged once per few minutes.
+      if (!lease_errors.Admit(error.ToString())) return;
       log.Warn("lease read or write failed",
                {{"lease", flags.leader_election_namespace + "/" + flags.leader_election_id},
                 {"error", error.ToString()}});
@@ -218,7 +239,8 @@ int ControllerMain(int argc, char** argv) {
   options.agent_port = flags.agent_port;
   Controller controller(options, clock, judge, writer, events, *leadership, metrics, log);
   InformerScope informer_scope{flags.watch_namespace, flags.agent_namespace, flags.agent_selector};
-  Informers informers(**client, clock, controller, log, informer_scope);
+  Liveness liveness(clock, *progress_deadline);
+  Informers informers(**client, clock, controller, log, informer_scope, &liveness);
 
   std::atomic<bool> stopping{false};
   ProbeHandlers probes;
@@ -228,6 +250,11 @@ int ControllerMain(int argc, char** argv) {
     return metrics.Render();
   };
   probes.healthy = [&] { return !stopping.load(); };
+  probes.stalled = [&] {
+    std::string stalled = liveness.Stalled();
+    if (!stalled.empty()) log.Error("liveness check failing", {{"stalled", stalled}});
+    return stalled;
+  };
   probes.ready = [&] { return informers.HasSynced(); };
   std::vector<std::unique_ptr<ProbeServer>> servers;
   for (const std::string& bind : {flags.metrics_bind, flags.health_bind}) {
@@ -241,7 +268,7 @@ int ControllerMain(int argc, char** argv) {
   log.Info("starting", {{"identity", identity},
                         {"scope", flags.scope},
                         {"namespace", flags.watch_namespace.empty() ? "*" : flags.watch_namespace},
-                        {"server", rest_config->server},
+                        {"server", kube::RedactUrl(rest_config->server)},
                         {"leader-elect", flags.leader_elect ? "true" : "false"}});
   informers.Start();
   std::jthread election_thread;
@@ -252,15 +279,30 @@ int ControllerMain(int argc, char** argv) {
       while (!stop.stop_requested()) elector->Run(stop);
     });
 
+  // Shutdown is bounded: every loop below ends at `stopping`; requests still in flight after
+  // the Lease's grace are cancelled; whatever still runs at kExitBound is abandoned.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
   std::jthread signal_thread([&] {
     int signal = 0;
     sigwait(&signals, &signal);
+    const auto signalled = std::chrono::steady_clock::now();
+    std::unique_lock lock(done_mu);
+    if (done) return;  // woken by the main thread on its way out
     log.Info("shutting down", {{"signal", std::to_string(signal)}});
     stopping = true;
     controller.Stop();
+    if (done_cv.wait_until(lock, signalled + kLeaseReleaseGrace, [&] { return done; })) return;
+    (*client)->Shutdown();
+    if (done_cv.wait_until(lock, signalled + kExitBound, [&] { return done; })) return;
+    log.Error("shutdown did not finish in time; exiting without it",
+              {{"bound", std::to_string(kExitBound.count()) + "ms"}});
+    std::_Exit(1);
   });
 
   while (!stopping && !informers.HasSynced()) {
+    liveness.Beat("reconcile");
     controller.WaitForDirty(std::chrono::milliseconds(200));
   }
   if (!stopping)
@@ -271,6 +313,7 @@ int ControllerMain(int argc, char** argv) {
   Scraper scraper(controller, **agents, scraper_options);
   std::jthread scrape_thread([&](std::stop_token stop) {
     while (!stop.stop_requested() && !stopping) {
+      liveness.Beat("scrape");
       auto started = clock.Monotonic();
       scraper.ScrapeAll();
       auto elapsed = clock.Monotonic() - started;
@@ -283,6 +326,7 @@ int ControllerMain(int argc, char** argv) {
 
   auto next_pass = clock.Monotonic();
   while (!stopping) {
+    liveness.Beat("reconcile");
     auto now = clock.Monotonic();
     if (now >= next_pass) {
       PassStats stats = controller.RunPass();
@@ -296,13 +340,20 @@ int ControllerMain(int argc, char** argv) {
     }
   }
 
+  informers.RequestStop();
   scrape_thread.request_stop();
   scrape_thread.join();
   if (election_thread.joinable()) {
     election_thread.request_stop();
     election_thread.join();  // releases the Lease so the other replica takes over at once
   }
+  (*client)->Shutdown();  // nothing needs the API server now: the informers' requests end
   informers.Stop();
+  {
+    std::lock_guard lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   return 0;

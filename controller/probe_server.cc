@@ -46,8 +46,12 @@ class Session : public std::enable_shared_from_this<Session> {
       response_.body() = handlers_.metrics ? handlers_.metrics() : std::string();
     } else if (target == "/healthz" || target == "/livez") {
       bool ok = !handlers_.healthy || handlers_.healthy();
+      const std::string stalled = ok && handlers_.stalled ? handlers_.stalled() : std::string();
+      ok = ok && stalled.empty();
       response_.result(ok ? http::status::ok : http::status::service_unavailable);
-      response_.body() = ok ? "ok\n" : "unhealthy\n";
+      response_.body() = ok                ? "ok\n"
+                         : stalled.empty() ? "unhealthy\n"
+                                           : "stalled: " + stalled + "\n";
     } else if (target == "/readyz") {
       bool ok = !handlers_.ready || handlers_.ready();
       response_.result(ok ? http::status::ok : http::status::service_unavailable);

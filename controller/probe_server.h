@@ -13,6 +13,9 @@ namespace gt::controller {
 struct ProbeHandlers {
   std::function<std::string()> metrics;
   std::function<bool()> healthy;
+  // Non-empty: why /healthz and /livez fail although `healthy` holds (a loop stopped
+  // moving; controller/liveness.h). The kubelet then restarts the controller.
+  std::function<std::string()> stalled;
   std::function<bool()> ready;
 };
 

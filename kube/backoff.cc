@@ -1,5 +1,6 @@
 #include "kube/backoff.h"
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <random>
@@ -49,6 +50,17 @@ std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value) {
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
   if (ec != std::errc() || p != value.data() + value.size() || secs < 0) return std::nullopt;
   return std::chrono::seconds(secs);
+}
+
+bool SleepUnlessStopped(Clock& clock, Duration d, std::stop_token stop) {
+  constexpr Duration kSlice = std::chrono::milliseconds(50);
+  while (d > Duration::zero()) {
+    if (stop.stop_requested()) return false;
+    const Duration step = std::min(d, kSlice);
+    clock.SleepFor(step);
+    d -= step;
+  }
+  return !stop.stop_requested();
 }
 
 }  // namespace gt::kube

@@ -4,7 +4,10 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string_view>
+
+#include "common/clock.h"
 
 namespace gt::kube {
 
@@ -42,6 +45,10 @@ class BackoffManager {
   Backoff current_{};
   std::optional<Duration> last_failure_;
 };
+
+// Waits `d` on `clock` in slices of at most 50 ms, so that a stop request ends the wait
+// promptly (a real clock) and a fake clock advances by exactly `d`. False when stopped.
+bool SleepUnlessStopped(Clock& clock, Duration d, std::stop_token stop);
 
 // Retry-After as the API server sends it: whole seconds. HTTP dates are not used by it.
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value);

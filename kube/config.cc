@@ -12,6 +12,7 @@
 
 #include "kube/base64.h"
 #include "kube/exec_plugin.h"
+#include "kube/url.h"
 
 namespace gt::kube {
 namespace {
@@ -438,8 +439,13 @@ Result<RestConfig> LoadKubeconfig(const KubeconfigOptions& options, Clock& clock
   while (rc.server.size() > 8 && rc.server.back() == '/') rc.server.pop_back();
   if (rc.server.rfind("https://", 0) != 0) {
     return Invalid(cl_path, cl.line,
-                   "server \"" + cl.server + "\" of " + cl_owner +
+                   "server \"" + RedactUrl(cl.server) + "\" of " + cl_owner +
                        " is not https; groundtruth only talks TLS to an API server");
+  }
+  if (Status url = CheckServerUrl(rc.server); !url) {
+    return Invalid(
+        cl_path, cl.line,
+        "server \"" + RedactUrl(cl.server) + "\" of " + cl_owner + ": " + url.error().message);
   }
   if (!cl.ca_data.empty() && !cl.ca_file.empty()) {
     return Invalid(
@@ -454,7 +460,9 @@ Result<RestConfig> LoadKubeconfig(const KubeconfigOptions& options, Clock& clock
     }
     if (!options.allow_insecure) {
       return Invalid(cl_path, cl.line,
-                     cl_owner + " sets insecure-skip-tls-verify; refused without --insecure-allow");
+                     cl_owner +
+                         " sets insecure-skip-tls-verify, which groundtruth refuses: remove it and "
+                         "give the cluster's certificate-authority or certificate-authority-data");
     }
     rc.insecure_skip_tls_verify = true;
   }
@@ -585,6 +593,11 @@ Result<RestConfig> LoadInClusterConfig(const InClusterEnv& env, const InClusterP
   const bool ipv6 = env.service_host.find(':') != std::string::npos;
   rc.server = "https://" + (ipv6 ? "[" + env.service_host + "]" : env.service_host) + ":" +
               env.service_port;
+  if (Status url = CheckServerUrl(rc.server); !url) {
+    Error e = url.error();
+    e.message = "KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT: " + e.message;
+    return e;
+  }
   auto ca = ReadFile(paths.ca);
   if (!ca) return ca.error();
   Status st = CheckCertificatePem(*ca, "service-account ca.crt");

@@ -27,7 +27,7 @@ struct KubeconfigOptions {
   std::string env_kubeconfig;    // $KUBECONFIG: ':'-separated, merged, missing files skipped
   std::string home;              // $HOME: ~/.kube/config when neither of the above is set
   std::string context_override;  // --context
-  bool allow_insecure = false;   // --insecure-allow: honour insecure-skip-tls-verify
+  bool allow_insecure = false;   // honour insecure-skip-tls-verify (no flag sets it)
 };
 
 // Reads KUBECONFIG and HOME from the environment.

@@ -1,25 +1,20 @@
 #include "kube/credentials.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.h"
 
 namespace gt::kube {
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    const ErrorCode code = err == ENOENT   ? ErrorCode::kNotFound
-                           : err == EACCES ? ErrorCode::kPermission
-                                           : ErrorCode::kIo;
-    return MakeError(code, std::string("cannot read: ") + std::strerror(err), path);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return MakeError(ErrorCode::kIo, "read failed", path);
-  return ss.str();
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  return ReadRegularFile(path, max_bytes);
 }
 
 std::string TrimSpace(std::string s) {

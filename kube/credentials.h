@@ -26,6 +26,8 @@ class CredentialSource {
   // The server answered 401 to `used`: drop it so the next Current() fetches anew
   // (client-go re-runs an exec plugin on 401 unless the credential already changed).
   virtual void Invalidate(const Credentials& used) { (void)used; }
+  // The client is shutting down (from any thread): end any wait in Current() now.
+  virtual void Shutdown() {}
 };
 
 class StaticCredentials final : public CredentialSource {
@@ -58,8 +60,14 @@ class FileTokenSource final : public CredentialSource {
   MonotonicTime read_at_{};
 };
 
-// Reads a whole file; errors name the path.
-Result<std::string> ReadFile(const std::string& path);
+// Configuration files (kubeconfig, token, CA, certificate, key) are small; a larger one is a
+// mistake or an attack, refused before it is read into memory.
+inline constexpr size_t kMaxConfigFileBytes = 4u << 20;
+
+// Reads a whole regular file of at most `max_bytes`; anything else (a device such as
+// /dev/zero, a FIFO that would block forever, a directory, a larger file) is refused.
+// Errors name the path.
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes = kMaxConfigFileBytes);
 // client-go trims surrounding whitespace from token files.
 std::string TrimSpace(std::string s);
 

@@ -7,9 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "kube/base64.h"
 #include "kube/client.h"
@@ -28,9 +32,21 @@ struct ProcessOutput {
   std::string err;
 };
 
+std::string Duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
+// Runs the plugin in its own process group, so that whatever it forks can be killed with
+// it: a plugin that hands its pipes to a child, or closes them and sleeps, is killed at the
+// deadline (its exit, not the end of its output), or at once when `cancelled` turns true.
 Result<ProcessOutput> RunProcess(const std::string& command, const std::vector<std::string>& args,
                                  const std::vector<std::string>& env,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout,
+                                 const std::atomic<bool>& cancelled) {
+  if (cancelled) {
+    return MakeError(ErrorCode::kUnavailable, "exec plugin not run: shutting down", command);
+  }
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "pipe failed", command);
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -43,6 +59,15 @@ Result<ProcessOutput> RunProcess(const std::string& command, const std::vector<s
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);  // never interactive
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own process group (to kill it whole), and the signals the controller blocks for its
+  // signal thread unblocked again.
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigmask(&attr, &none);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(command.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -51,8 +76,9 @@ Result<ProcessOutput> RunProcess(const std::string& command, const std::vector<s
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, command.c_str(), &fa, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawnp(&pid, command.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (rc != 0) {
@@ -61,22 +87,27 @@ Result<ProcessOutput> RunProcess(const std::string& command, const std::vector<s
     return MakeError(rc == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                      std::string("cannot start exec plugin: ") + std::strerror(rc), command);
   }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // How long to wait now: until the deadline, in slices short enough to notice `cancelled`.
+  const auto next_wait = [&]() -> std::optional<std::chrono::milliseconds> {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (cancelled || left.count() <= 0) return std::nullopt;
+    return std::min(left, std::chrono::milliseconds(50));
+  };
   ProcessOutput result;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
+  bool give_up = false;
   constexpr size_t kMaxOutput = 1 << 20;  // a credential is small; refuse to buffer a flood
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
+    const auto wait = next_wait();
+    if (!wait) {
+      give_up = true;
       break;
     }
-    const int n = poll(fds, 2, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;
+    const int n = poll(fds, 2, static_cast<int>(wait->count()));
+    if (n <= 0) continue;  // EINTR or a slice passed
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[4096];
@@ -94,16 +125,31 @@ Result<ProcessOutput> RunProcess(const std::string& command, const std::vector<s
   for (auto& f : fds) {
     if (f.fd >= 0) close(f.fd);
   }
-  if (timed_out) kill(pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool exited = false;
+  while (!give_up) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) {
+      exited = true;
+      break;
+    }
+    const auto wait = next_wait();
+    if (!wait) break;
+    std::this_thread::sleep_for(std::min(*wait, std::chrono::milliseconds(10)));
   }
-  if (timed_out) {
-    return MakeError(
-        ErrorCode::kUnavailable,
-        "exec plugin did not finish within " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + "s",
-        command);
+  if (!exited) {
+    // Not reaped yet, so the group id is still the plugin's own: nothing else can have it.
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (cancelled) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "exec plugin killed with its process group: shutting down", command);
+    }
+    return MakeError(ErrorCode::kUnavailable,
+                     "exec plugin did not exit within " + Duration(timeout) +
+                         "; killed it with its process group",
+                     command);
   }
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
@@ -202,7 +248,7 @@ Result<ExecCredential> ExecCredentialSource::Run() {
   for (const auto& [k, v] : config_.env) env.push_back(k + "=" + v);
   env.push_back("KUBERNETES_EXEC_INFO=" + info.dump());
   ++runs_;
-  auto out = RunProcess(config_.command, config_.args, env, config_.timeout);
+  auto out = RunProcess(config_.command, config_.args, env, config_.timeout, shutdown_);
   if (!out) {
     Error e = out.error();
     if (e.code == ErrorCode::kNotFound && !config_.install_hint.empty()) {

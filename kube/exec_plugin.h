@@ -1,6 +1,7 @@
 // client-go exec credential plugins (client.authentication.k8s.io/v1 and v1beta1).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -28,7 +29,9 @@ struct ExecConfig {
   std::string cluster_server;
   std::string cluster_ca_pem;
   std::string cluster_tls_server_name;
-  std::chrono::seconds timeout{60};  // client-go has none; a hung plugin must not hang us
+  // client-go has none; a hung plugin must not hang us. The plugin must have exited by
+  // then (not merely closed its output), or its whole process group is killed.
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
 struct ExecCredential {
@@ -47,6 +50,7 @@ class ExecCredentialSource final : public CredentialSource {
       : config_(std::move(config)), clock_(clock) {}
   Result<Credentials> Current() override;
   void Invalidate(const Credentials& used) override;
+  void Shutdown() override { shutdown_ = true; }
   int runs() const { return runs_; }
 
  private:
@@ -57,6 +61,7 @@ class ExecCredentialSource final : public CredentialSource {
   std::mutex mu_;
   std::optional<ExecCredential> cached_;
   int runs_ = 0;
+  std::atomic<bool> shutdown_{false};
 };
 
 }  // namespace gt::kube

@@ -42,6 +42,11 @@ void Informer::Start() {
   }
 }
 
+void Informer::RequestStop() {
+  resync_thread_.request_stop();
+  watch_thread_.request_stop();
+}
+
 void Informer::Stop() {
   if (resync_thread_.joinable()) {
     resync_thread_.request_stop();
@@ -80,7 +85,9 @@ std::string Informer::last_sync_resource_version() const {
 void Informer::Run(std::stop_token stop) {
   BackoffManager backoff(rand_);
   while (!stop.stop_requested()) {
+    Progress();
     Status st = ListAndWatch(stop);
+    Progress();
     if (stop.stop_requested()) break;
     if (!st && options_.on_error) options_.on_error(st.error());
     // Like wait.BackoffUntil in the reflector: pause between cycles, growing on repeated failure.
@@ -211,6 +218,7 @@ Status Informer::ListAndWatch(std::stop_token stop) {
     listed = MakeError(ErrorCode::kMalformed, std::string("relist: ") + e.what(), options_.path);
   }
   if (!listed) return listed;
+  Progress();
   BackoffManager backoff(rand_);
   while (!stop.stop_requested()) {
     WatchOptions wo;
@@ -228,8 +236,10 @@ Status Informer::ListAndWatch(std::stop_token stop) {
         [this, &events](WatchEvent&& e) {
           ++events;
           Apply(std::move(e));
+          Progress();
         },
         stop);
+    Progress();
     if (stop.stop_requested()) return OkStatus();
     if (st) {
       // client-go's "very short watch": a server that closes at once would otherwise be

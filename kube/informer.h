@@ -47,6 +47,10 @@ struct InformerOptions {
   // Told of every failed list or watch (then retried with backoff), for the caller's log:
   // the informer itself never logs. Called on the informer's thread.
   std::function<void(const Error&)> on_error;
+  // Told whenever the informer's loop moves (a list or watch ends, either way, or an event
+  // arrives), for a liveness check: every wait in the loop is bounded, so a long silence
+  // means it is stuck. Called on the informer's thread.
+  std::function<void()> on_progress;
 };
 
 // Waits `d` unless `stop` is requested first. Injected so tests do not sleep.
@@ -65,6 +69,8 @@ class Informer {
   void AddEventHandler(ResourceEventHandler handler);
   void Start();
   void Stop();  // joins the thread; safe to call twice
+  // Asks the threads to stop without waiting for them (to stop many informers at once).
+  void RequestStop();
   bool HasSynced() const { return synced_.load(); }
 
   ObjectPtr Get(const std::string& key) const;
@@ -82,6 +88,9 @@ class Informer {
   Status Relist();
   void Apply(WatchEvent&& event);
   void SetResourceVersion(const Json& object);
+  void Progress() const {
+    if (options_.on_progress) options_.on_progress();
+  }
 
   KubeClient& client_;
   Clock& clock_;

@@ -9,8 +9,15 @@
 #include <openssl/x509.h>
 
 #include <boost/asio/ssl.hpp>
+#include <charconv>
+#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
+#include <stop_token>
+#include <thread>
 
+#include "kube/url.h"
 #include "kube/watch_decode.h"
 
 namespace gt::kube {
@@ -55,6 +62,134 @@ std::string ContentTypeOf(PatchType t) {
   return "application/merge-patch+json";
 }
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// Cancels requests whose deadline has passed, for all of a client's requests on one thread.
+class Watchdog {
+ public:
+  Watchdog() : thread_([this](std::stop_token stop) { Run(stop); }) {}
+
+  // Cancels `source` at `deadline` unless Disarm(id) comes first.
+  uint64_t Arm(SteadyTime deadline, pplx::cancellation_token_source source) {
+    std::lock_guard lock(mu_);
+    const uint64_t id = next_id_++;
+    armed_.emplace(id, Entry{deadline, std::move(source)});
+    cv_.notify_all();
+    return id;
+  }
+  // True when the deadline had already fired.
+  bool Disarm(uint64_t id) {
+    std::lock_guard lock(mu_);
+    armed_.erase(id);
+    return fired_.erase(id) != 0;
+  }
+
+ private:
+  struct Entry {
+    SteadyTime deadline;
+    pplx::cancellation_token_source source;
+  };
+
+  void Run(std::stop_token stop) {
+    std::unique_lock lock(mu_);
+    while (!stop.stop_requested()) {
+      const SteadyTime now = std::chrono::steady_clock::now();
+      SteadyTime next = now + std::chrono::hours(1);
+      for (auto it = armed_.begin(); it != armed_.end();) {
+        if (it->second.deadline <= now) {
+          it->second.source.cancel();  // closes the connection: the waiting get() throws
+          fired_.insert(it->first);
+          it = armed_.erase(it);
+        } else {
+          next = std::min(next, it->second.deadline);
+          ++it;
+        }
+      }
+      const size_t armed = armed_.size();
+      const uint64_t ids = next_id_;
+      cv_.wait_until(lock, stop, next, [&] { return armed_.size() != armed || next_id_ != ids; });
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::map<uint64_t, Entry> armed_;
+  std::set<uint64_t> fired_;
+  uint64_t next_id_ = 0;
+  std::jthread thread_;  // last: starts after the members it uses exist
+};
+
+// A request's cancellation: by its deadline (through the watchdog) or by the client's
+// shutdown, whichever comes first.
+class Cancellation {
+ public:
+  Cancellation(Watchdog& watchdog, SteadyTime deadline, std::stop_token shutdown)
+      : watchdog_(watchdog),
+        id_(watchdog.Arm(deadline, source_)),
+        on_shutdown_(std::move(shutdown), [this] { source_.cancel(); }) {}
+  ~Cancellation() { Expired(); }
+  Cancellation(const Cancellation&) = delete;
+  Cancellation& operator=(const Cancellation&) = delete;
+
+  pplx::cancellation_token token() const { return source_.get_token(); }
+  void Cancel() { source_.cancel(); }
+  // Whether the deadline fired (stops the watch on it).
+  bool Expired() {
+    if (!disarmed_) {
+      disarmed_ = true;
+      expired_ = watchdog_.Disarm(id_);
+    }
+    return expired_;
+  }
+
+ private:
+  Watchdog& watchdog_;
+  pplx::cancellation_token_source source_;
+  uint64_t id_;
+  std::stop_callback<std::function<void()>> on_shutdown_;
+  bool disarmed_ = false;
+  bool expired_ = false;
+};
+
+std::string MiB(size_t bytes) {
+  return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                 : std::to_string(bytes) + " bytes";
+}
+
+// The body, read as it arrives and refused once it passes `cap` (cpprestsdk's own extract
+// functions buffer all of it first).
+Result<std::string> ReadBody(http::http_response& resp, size_t cap, Cancellation& cancel,
+                             const std::string& where) {
+  const auto too_large = [&] {
+    cancel.Cancel();  // stop receiving: the connection is closed
+    return MakeError(ErrorCode::kMalformed,
+                     "answer body is larger than the " + MiB(cap) + " cap; refused", where);
+  };
+  if (auto it = resp.headers().find("Content-Length"); it != resp.headers().end()) {
+    uint64_t length = 0;
+    const std::string& v = it->second;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+    if (ec == std::errc() && end == v.data() + v.size() && length > cap) return too_large();
+  }
+  auto buf = resp.body().streambuf();
+  std::string text;
+  std::vector<uint8_t> chunk(64 * 1024);
+  for (;;) {
+    const size_t avail = buf.in_avail();
+    // What is buffered, or block for one byte: getn otherwise waits for the full count.
+    const size_t want = avail == 0 ? 1 : std::min(avail, chunk.size());
+    const size_t got = buf.getn(chunk.data(), want).get();
+    if (got == 0) return text;
+    if (text.size() + got > cap) return too_large();
+    text.append(reinterpret_cast<const char*>(chunk.data()), got);
+  }
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
 }  // namespace
 
 std::string AddQuery(std::string path, const std::string& key, const std::string& value) {
@@ -92,16 +227,28 @@ struct RestClient::Impl {
   RestConfig config;
   Clock& clock;
   RestClientOptions options;
+  std::string server;  // config.server without credentials: for messages and logs
 
   std::mutex mu;
   std::shared_ptr<client::http_client> main;
   std::string main_cert;  // the client certificate `main` presents
 
+  std::stop_source shutdown;
+  Watchdog watchdog;
+
   Impl(RestConfig c, Clock& k, RestClientOptions o)
-      : config(std::move(c)), clock(k), options(std::move(o)) {}
+      : config(std::move(c)), clock(k), options(std::move(o)), server(RedactUrl(config.server)) {}
+
+  Error ShutDown(const std::string& where) const {
+    return MakeError(ErrorCode::kUnavailable, "the client is shutting down", where);
+  }
+  SteadyTime Deadline(std::chrono::milliseconds d) const {
+    return std::chrono::steady_clock::now() + d;
+  }
+  bool Sleep(Duration d) { return SleepUnlessStopped(clock, d, shutdown.get_token()); }
 
   client::http_client_config ClientConfig(const Credentials& creds,
-                                          std::chrono::seconds timeout) const {
+                                          std::chrono::milliseconds timeout) const {
     client::http_client_config cfg;
     cfg.set_timeout(timeout);
     cfg.set_validate_certificates(!config.insecure_skip_tls_verify);
@@ -119,8 +266,7 @@ struct RestClient::Impl {
       main = std::make_shared<client::http_client>(web::uri(config.server),
                                                    ClientConfig(creds, options.request_timeout));
     } catch (const std::exception& e) {
-      return MakeError(ErrorCode::kInvalid, std::string("bad server URL: ") + e.what(),
-                       config.server);
+      return MakeError(ErrorCode::kInvalid, std::string("bad server URL: ") + e.what(), server);
     }
     main_cert = creds.client_cert_pem;
     return main;
@@ -157,8 +303,9 @@ struct RestClient::Impl {
     int retries = 0;
     int read_retries = 0;
     Backoff backoff = options.read_backoff;
-    const std::string where = config.server + path_and_query;
+    const std::string where = server + path_and_query;
     for (;;) {
+      if (shutdown.stop_requested()) return ShutDown(where);
       auto creds = CurrentCredentials();
       if (!creds) return creds.error();
       auto cli = MainClient(*creds);
@@ -181,21 +328,32 @@ struct RestClient::Impl {
       int status = 0;
       std::string text;
       std::optional<std::chrono::seconds> retry_after;
-      try {
-        http::http_response resp = (*cli)->request(req).get();
-        status = resp.status_code();
-        text = resp.extract_utf8string(true).get();
-        if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) {
-          retry_after = ParseRetryAfter(it->second);
+      std::string failure;
+      {
+        Cancellation cancel(watchdog, Deadline(options.request_timeout), shutdown.get_token());
+        try {
+          http::http_response resp = (*cli)->request(req, cancel.token()).get();
+          status = resp.status_code();
+          if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end()) {
+            retry_after = ParseRetryAfter(it->second);
+          }
+          auto body = ReadBody(resp, options.max_body_bytes, cancel, where);
+          if (!body) return body.error();
+          text = std::move(*body);
+        } catch (const std::exception& e) {
+          failure = cancel.Expired() ? "no complete answer within the " +
+                                           Seconds(options.request_timeout) + " request deadline"
+                                     : std::string("request failed: ") + e.what();
         }
-      } catch (const std::exception& e) {
+      }
+      if (shutdown.stop_requested()) return ShutDown(where);
+      if (!failure.empty()) {
         if (idempotent && read_retries < options.max_read_retries) {
           ++read_retries;
-          clock.SleepFor(backoff.Step(options.rand));
+          if (!Sleep(backoff.Step(options.rand))) return ShutDown(where);
           continue;
         }
-        return MakeError(ErrorCode::kUnavailable, std::string("request failed: ") + e.what(),
-                         where);
+        return MakeError(ErrorCode::kUnavailable, failure, where);
       }
       if (status == 401 && !reauthenticated) {
         reauthenticated = true;
@@ -204,12 +362,12 @@ struct RestClient::Impl {
       }
       if ((status == 429 || status >= 500) && retry_after && retries < options.max_retries) {
         ++retries;
-        clock.SleepFor(std::min(*retry_after, options.max_retry_after));
+        if (!Sleep(std::min(*retry_after, options.max_retry_after))) return ShutDown(where);
         continue;
       }
       if (status >= 500 && idempotent && read_retries < options.max_read_retries) {
         ++read_retries;
-        clock.SleepFor(backoff.Step(options.rand));
+        if (!Sleep(backoff.Step(options.rand))) return ShutDown(where);
         continue;
       }
       ApiResponse r;
@@ -238,8 +396,9 @@ struct RestClient::Impl {
     q = AddQuery(q, "timeoutSeconds", std::to_string(o.timeout.count()));
     if (!o.label_selector.empty()) q = AddQuery(q, "labelSelector", o.label_selector);
     if (!o.field_selector.empty()) q = AddQuery(q, "fieldSelector", o.field_selector);
-    const std::string where = config.server + path;
+    const std::string where = server + path;
 
+    if (shutdown.stop_requested()) return ShutDown(where);
     auto creds = CurrentCredentials();
     if (!creds) return creds.error();
     std::unique_ptr<client::http_client> cli;
@@ -249,18 +408,36 @@ struct RestClient::Impl {
       cli = std::make_unique<client::http_client>(
           web::uri(config.server), ClientConfig(*creds, o.timeout + options.watch_grace));
     } catch (const std::exception& e) {
-      return MakeError(ErrorCode::kInvalid, std::string("bad server URL: ") + e.what(),
-                       config.server);
+      return MakeError(ErrorCode::kInvalid, std::string("bad server URL: ") + e.what(), server);
     }
-    pplx::cancellation_token_source cancel;
-    std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
+    // The server ends the watch at timeoutSeconds; one that does not (a trickle of bytes
+    // keeps cpprestsdk's per-read timeout from firing) is cut after the grace.
+    const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(o.timeout) +
+                       std::chrono::duration_cast<std::chrono::milliseconds>(options.watch_grace);
+    Cancellation cancel(watchdog, Deadline(limit), shutdown.get_token());
+    std::stop_callback on_stop(stop, [&cancel] { cancel.Cancel(); });
+    const auto broken = [&](const std::string& why) -> Status {
+      if (stop.stop_requested()) return OkStatus();
+      if (shutdown.stop_requested()) return ShutDown(where);
+      if (cancel.Expired()) {
+        return MakeError(ErrorCode::kUnavailable,
+                         "watch not ended by the server within its timeout plus " +
+                             Seconds(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 options.watch_grace)) +
+                             " grace",
+                         where);
+      }
+      return MakeError(ErrorCode::kUnavailable, why, where);
+    };
     try {
       http::http_response resp =
-          cli->request(Build(http::methods::GET, q, *creds), cancel.get_token()).get();
+          cli->request(Build(http::methods::GET, q, *creds), cancel.token()).get();
       if (resp.status_code() != 200) {
         ApiResponse r;
         r.http_status = resp.status_code();
-        const std::string text = resp.extract_utf8string(true).get();
+        auto body = ReadBody(resp, options.max_body_bytes, cancel, where);
+        if (!body) return body.error();
+        const std::string& text = *body;
         r.body = Json::parse(text, nullptr, false);
         if (r.body.is_discarded()) r.body = Json{{"message", text.substr(0, 300)}};
         if (r.http_status == 401) config.credentials->Invalidate(*creds);
@@ -293,7 +470,9 @@ struct RestClient::Impl {
         const size_t want = avail == 0 ? 1 : std::min(avail, chunk.size());
         const size_t got = buf.getn(chunk.data(), want).get();
         if (got == 0) {
-          if (stop.stop_requested()) return OkStatus();
+          if (stop.stop_requested() || shutdown.stop_requested() || cancel.Expired()) {
+            return broken("watch stream ended");
+          }
           if (lines.has_partial()) {
             return MakeError(ErrorCode::kUnavailable, "watch stream ended inside an event", where);
           }
@@ -304,9 +483,7 @@ struct RestClient::Impl {
         if (!st) return st;
       }
     } catch (const std::exception& e) {
-      if (stop.stop_requested()) return OkStatus();
-      return MakeError(ErrorCode::kUnavailable, std::string("watch stream broken: ") + e.what(),
-                       where);
+      return broken(std::string("watch stream broken: ") + e.what());
     }
   }
 };
@@ -317,21 +494,24 @@ RestClient::~RestClient() = default;
 Result<std::unique_ptr<RestClient>> RestClient::Create(RestConfig config, Clock& clock,
                                                        RestClientOptions options) {
   if (!config.credentials) config.credentials = std::make_shared<StaticCredentials>(Credentials{});
-  if (config.server.rfind("https://", 0) != 0) {
-    return MakeError(ErrorCode::kInvalid, "server must be an https:// URL", config.server);
-  }
+  if (Status url = CheckServerUrl(config.server); !url) return url.error();
   try {
     web::uri check(config.server);
     (void)check;
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalid, std::string("bad server URL: ") + e.what(),
-                     config.server);
+                     RedactUrl(config.server));
   }
   return std::unique_ptr<RestClient>(
       new RestClient(std::make_unique<Impl>(std::move(config), clock, std::move(options))));
 }
 
 const RestConfig& RestClient::config() const { return impl_->config; }
+
+void RestClient::Shutdown() {
+  impl_->shutdown.request_stop();
+  impl_->config.credentials->Shutdown();
+}
 
 Result<ApiResponse> RestClient::Get(const std::string& path) {
   return impl_->Do(http::methods::GET, path, nullptr, {});
@@ -360,17 +540,17 @@ Result<ListResult> RestClient::List(const std::string& path, const ListOptions& 
       paginate = false;
       continue;
     }
-    if (!r->ok()) return ToError(*r, impl_->config.server + path);
+    if (!r->ok()) return ToError(*r, impl_->server + path);
     Json& body = r->body;
     if (!body.is_object()) {
       return MakeError(ErrorCode::kMalformed, "list answer is not a JSON object",
-                       impl_->config.server + path);
+                       impl_->server + path);
     }
     auto items = body.find("items");
     if (items != body.end() && !items->is_null()) {
       if (!items->is_array()) {
         return MakeError(ErrorCode::kMalformed, "list answer's items is not an array",
-                         impl_->config.server + path);
+                         impl_->server + path);
       }
       for (auto& item : *items) out.items.push_back(std::move(item));
     }

@@ -1,5 +1,6 @@
 #include "tls/context.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -8,6 +9,8 @@
 
 #include <ctime>
 #include <limits>
+
+#include "common/file.h"
 
 namespace gt::tls {
 namespace {
@@ -35,11 +38,19 @@ Status Harden(Context& context, Side side) {
   return OkStatus();
 }
 
+// PEM files are small: read bounded, and only when regular, so that a device or a FIFO given
+// by mistake neither hangs nor exhausts the process.
+constexpr size_t kMaxPemBytes = 1u << 20;
+
 Status LoadOwnPair(Context& context, const Files& files) {
+  auto cert = ReadRegularFile(files.cert, kMaxPemBytes);
+  if (!cert) return cert.error();
+  auto key = ReadRegularFile(files.key, kMaxPemBytes);
+  if (!key) return key.error();
   boost::system::error_code ec;
-  context.use_certificate_chain_file(files.cert, ec);
+  context.use_certificate_chain(boost::asio::buffer(*cert), ec);
   if (ec) return Failed("cannot load certificate", files.cert, ec);
-  context.use_private_key_file(files.key, ssl::context::pem, ec);
+  context.use_private_key(boost::asio::buffer(*key), ssl::context::pem, ec);
   if (ec) return Failed("cannot load private key", files.key, ec);
   if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
     return MakeError(ErrorCode::kInvalid, "private key does not match the certificate", files.key);
@@ -47,17 +58,28 @@ Status LoadOwnPair(Context& context, const Files& files) {
   return OkStatus();
 }
 
+// Tells clients which CA to present a certificate from (every certificate in the CA file).
+void TellClientsTheCa(SSL_CTX* ctx, const std::string& ca_pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(ca_pem.data(), int(ca_pem.size())),
+                                                BIO_free);
+  while (bio) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+    if (!cert) break;
+    SSL_CTX_add_client_CA(ctx, cert.get());  // copies the subject name
+  }
+  ERR_clear_error();  // the end of the file reads as a PEM error
+}
+
 // The peer must chain to `ca`, carry the purpose of its side and, when given, the name.
 Status VerifyPeer(Context& context, const Files& files, const ContextOptions& options) {
+  auto ca = ReadRegularFile(files.ca, kMaxPemBytes);
+  if (!ca) return ca.error();
   boost::system::error_code ec;
-  context.load_verify_file(files.ca, ec);
+  context.add_certificate_authority(boost::asio::buffer(*ca), ec);
   if (ec) return Failed("cannot load CA", files.ca, ec);
   SSL_CTX* ctx = context.native_handle();
-  if (options.side == Side::kServer) {
-    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca.c_str())) {
-      SSL_CTX_set_client_CA_list(ctx, names);  // tells clients which CA to present a cert from
-    }
-  }
+  if (options.side == Side::kServer) TellClientsTheCa(ctx, *ca);
   context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
   if (ec) return Failed("TLS verify mode", "", ec);
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
@@ -107,8 +129,11 @@ Result<std::shared_ptr<Context>> MakeContext(const Files& files, const ContextOp
 }
 
 Result<CertificateFacts> InspectCertificate(const std::string& cert_file, Side side) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(cert_file.c_str(), "r"), BIO_free);
-  if (!bio) return MakeError(ErrorCode::kNotFound, "cannot open certificate", cert_file);
+  auto pem = ReadRegularFile(cert_file, kMaxPemBytes);
+  if (!pem) return pem.error();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem->data(), int(pem->size())),
+                                                BIO_free);
+  if (!bio) return MakeError(ErrorCode::kIo, "cannot read certificate", cert_file);
   std::unique_ptr<X509, decltype(&X509_free)> cert(
       PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert) return MakeError(ErrorCode::kMalformed, "no PEM certificate", cert_file);

@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -245,6 +246,31 @@ TEST(ProbeServer, ServesMetricsHealthAndReadiness) {
   EXPECT_EQ(Get(port, "/readyz").first, 200);
   EXPECT_EQ(Get(port, "/nope").first, 404);
   EXPECT_FALSE(ProbeServer::Start("not-an-address", handlers));
+}
+
+TEST(ProbeServer, HealthFailsWhileALoopIsStalled) {
+  std::string stalled;
+  std::mutex mu;
+  ProbeHandlers handlers;
+  handlers.healthy = [] { return true; };
+  handlers.stalled = [&] {
+    std::lock_guard lock(mu);
+    return stalled;
+  };
+  auto server = ProbeServer::Start("127.0.0.1:0", handlers);
+  ASSERT_TRUE(server) << server.error().ToString();
+  const uint16_t port = (*server)->port();
+  EXPECT_EQ(Get(port, "/healthz").first, 200);
+  {
+    std::lock_guard lock(mu);
+    stalled = "informer /api/v1/pods: no progress for 1201s";
+  }
+  for (const char* path : {"/healthz", "/livez"}) {
+    const auto [status, body] = Get(port, path);
+    EXPECT_EQ(status, 503) << path;
+    EXPECT_EQ(body, "stalled: informer /api/v1/pods: no progress for 1201s\n");
+  }
+  EXPECT_EQ(Get(port, "/readyz").first, 200);  // readiness is another question
 }
 
 reconcile::ContainerObservation Container(std::vector<CgroupReading> readings) {

@@ -3,6 +3,7 @@
 #include "tls/context.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -132,6 +133,20 @@ TEST(TlsContext, MissingFileIsAnErrorNamingIt) {
   auto context = MakeContext(files, ClientOptions());
   ASSERT_FALSE(context);
   EXPECT_EQ(context.error().path, files.ca);
+}
+
+TEST(TlsContext, FifoOrDeviceIsRefusedNotWaitedOn) {
+  TlsDir dir;
+  Files files = WriteSide(dir, Bundle(), Side::kServer);
+  ASSERT_EQ(::mkfifo(dir.Path("fifo").c_str(), 0600), 0);
+  files.key = dir.Path("fifo");  // opening it for reading would wait for a writer forever
+  auto fifo = MakeContext(files, ServerOptions());
+  ASSERT_FALSE(fifo);
+  EXPECT_EQ(fifo.error().path, files.key);
+  files.key = "/dev/zero";  // endless
+  auto device = MakeContext(files, ServerOptions());
+  ASSERT_FALSE(device);
+  EXPECT_EQ(device.error().path, "/dev/zero");
 }
 
 TEST(ReloadingContext, PicksUpARotationAtTheNextCheck) {
