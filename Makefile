@@ -53,8 +53,8 @@ test-fuzz: build-asan
 	cd $(ASAN_BUILD) && env -u FUZZ_SECONDS -u FUZZ_SEED ctest --output-on-failure -L fuzz -j$(JOBS)
 
 # Each libFuzzer target for FUZZ_SECONDS from a random seed, JOBS at a time: with the default
-# 60 s and 2 jobs about 15 minutes. A crash, leak or hang fails its test and leaves the input
-# (crash-*, leak-*, timeout-*) in the target's directory under $(ASAN_BUILD)/tests.
+# 60 s and 2 jobs about 13 minutes (docs/fuzzing.md). A crash, leak or hang fails its test
+# and leaves the input (crash-*, leak-*, timeout-*) in its directory under $(ASAN_BUILD)/tests.
 FUZZ_SECONDS ?= 60
 fuzz-long: build-asan
 	cd $(ASAN_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=0 \
