@@ -11,5 +11,8 @@ seconds=${FUZZ_SECONDS:-$2}
 shift 2
 work=$(mktemp -d "${TMPDIR:-/tmp}/gt-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
-"$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-  -print_final_stats=1 "$work" "$@"
+mkdir "$work/corpus" "$work/tmp" || exit 1
+# Targets that write their input to a file do it under TMPDIR (tests/fuzz_scratch.h): here,
+# so a crash, which skips their cleanup, leaves nothing behind either.
+TMPDIR="$work/tmp" "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 \
+  -rss_limit_mb=1024 -print_final_stats=1 "$work/corpus" "$@"
