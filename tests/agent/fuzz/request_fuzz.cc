@@ -58,6 +58,7 @@ bool ReferenceAcceptsGzip(std::string_view header) {
             nonzero = nonzero || q[i] != '0';
           }
           positive = valid && nonzero;
+          break;  // the weight is the first q parameter; a second one is not a weight
         }
         if (next == std::string_view::npos) break;
         params = params.substr(next + 1);
