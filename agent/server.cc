@@ -3,18 +3,21 @@
 #include <openssl/ssl.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "agent/log.h"
+#include "agent/server_detail.h"
 
 namespace gt::agent {
 
@@ -107,14 +110,60 @@ Result<std::string> Gzip(std::string_view data) {
   return out;
 }
 
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// An element's weight is above zero: no "q" parameter, or a qvalue (0[.ddd] / 1[.000])
+// with a non-zero digit. A malformed weight counts as zero: never gzip on a guess.
+bool WeightAboveZero(std::string_view params) {
+  while (!params.empty()) {
+    const size_t semi = params.find(';');
+    const std::string_view param = TrimOws(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    if (param.size() < 2 || !EqualsNoCase(param.substr(0, 2), "q=")) continue;
+    const std::string_view q = param.substr(2);
+    if (q.empty() || q.size() > 5 || (q[0] != '0' && q[0] != '1')) return false;
+    if (q.size() > 1 && q[1] != '.') return false;
+    const std::string_view decimals = q.substr(std::min<size_t>(2, q.size()));
+    if (decimals.find_first_not_of(q[0] == '1' ? "0" : "0123456789") != std::string_view::npos) {
+      return false;
+    }
+    return q[0] == '1' || decimals.find_first_not_of('0') != std::string_view::npos;
+  }
+  return true;
+}
+
+// RFC 9110 section 12.5.3: a list of codings, each with an optional weight. gzip (or its
+// alias x-gzip) is acceptable when listed with a weight above zero, or, when not listed,
+// when "*" is; "gzip;q=0" and "gzip;q=0.0" refuse it, "nogzip" is another coding.
 bool AcceptsGzip(std::string_view accept_encoding) {
-  size_t at = accept_encoding.find("gzip");
-  if (at == std::string_view::npos) return false;
-  std::string_view rest = accept_encoding.substr(at + 4);
-  size_t comma = rest.find(',');
-  std::string_view params = rest.substr(0, comma);
-  return params.find("q=0") == std::string_view::npos ||
-         params.find("q=0.") != std::string_view::npos;
+  std::optional<bool> gzip, any;
+  while (true) {
+    const size_t comma = accept_encoding.find(',');
+    const std::string_view element = accept_encoding.substr(0, comma);
+    const size_t semi = element.find(';');
+    const std::string_view coding = TrimOws(element.substr(0, semi));
+    const bool positive =
+        semi == std::string_view::npos || WeightAboveZero(element.substr(semi + 1));
+    if (EqualsNoCase(coding, "gzip") || EqualsNoCase(coding, "x-gzip")) {
+      gzip = gzip.value_or(false) || positive;
+    } else if (coding == "*") {
+      any = any.value_or(false) || positive;
+    }
+    if (comma == std::string_view::npos) break;
+    accept_encoding.remove_prefix(comma + 1);
+  }
+  return gzip ? *gzip : any.value_or(false);
 }
 
 Response SamplesReply(Shared& s, std::string_view query) {
@@ -464,5 +513,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, cons
                      options.listen);
   }
 }
+
+namespace detail {
+
+Result<uint64_t> SinceParameter(std::string_view query) { return agent::SinceParameter(query); }
+
+bool AcceptsGzip(std::string_view accept_encoding) { return agent::AcceptsGzip(accept_encoding); }
+
+Response Answer(const ServerOptions& options, const Ring& ring, AgentMetrics& metrics,
+                const Clock& clock, const ServedNode& node, const Request& request) {
+  Shared shared{options, ring, metrics, clock, node};
+  return Route(shared, request);
+}
+
+}  // namespace detail
 
 }  // namespace gt::agent

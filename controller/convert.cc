@@ -104,7 +104,7 @@ void KeepOnly(json& object, std::initializer_list<const char*> keys) {
 
 void TrimMetadata(json& object, bool keep_annotations) {
   auto meta = object.find("metadata");
-  if (meta == object.end()) return;
+  if (meta == object.end() || !meta->is_object()) return;  // erase() would throw on a non-object
   KeepOnly(*meta, {"name", "namespace", "uid", "resourceVersion", "generation", "labels",
                    "annotations", "ownerReferences", "deletionTimestamp"});
   if (!keep_annotations) {

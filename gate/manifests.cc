@@ -34,15 +34,54 @@ Result<std::string> ReadFile(const fs::path& path) {
   return ss.str();
 }
 
+struct Document {
+  std::string text;
+  int first_line = 0;  // 0-based line of the file where the document starts
+};
+
+// Splits a multi-document file as kubectl does (apimachinery's util/yaml YAMLReader): at
+// lines that start with "---" followed by nothing but spaces or a comment. yaml-cpp's own
+// LoadAll is not used: in 0.7 it loops forever, allocating, on some malformed documents
+// (a lone "," is enough; jbeder/yaml-cpp#1319), which a manifest in a pull request must not
+// be able to do to a CI job.
+Result<std::vector<Document>> SplitDocuments(const std::string& text, const fs::path& path) {
+  std::vector<Document> docs(1);
+  size_t start = 0;
+  for (int line = 0; start < text.size(); line++) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view content(text.data() + start, end - start);
+    if (content.starts_with("---")) {
+      const size_t rest = content.find_first_not_of(" \t\r", 3);
+      if (rest != std::string_view::npos && content[rest] != '#') {
+        return MakeError(ErrorCode::kMalformed,
+                         "only spaces or a comment may follow the document separator \"---\"",
+                         path.string(), line + 1);
+      }
+      docs.push_back(Document{{}, line + 1});
+    } else {
+      docs.back().text.append(content);
+      docs.back().text.push_back('\n');
+    }
+    start = end + 1;
+  }
+  return docs;
+}
+
 // Objects of one YAML/JSON file, with List kinds flattened.
 Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
   auto text = ReadFile(path);
   if (!text) return text.error();
+  auto split = SplitDocuments(*text, path);
+  if (!split) return split.error();
   std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(*text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(ErrorCode::kMalformed, e.msg, path.string(), e.mark.line + 1);
+  for (const Document& doc : *split) {
+    try {
+      docs.push_back(YAML::Load(doc.text));
+    } catch (const YAML::Exception& e) {
+      return MakeError(ErrorCode::kMalformed, e.msg, path.string(),
+                       doc.first_line + e.mark.line + 1);
+    }
   }
   std::vector<YAML::Node> objects;
   for (const YAML::Node& doc : docs) {

@@ -46,9 +46,11 @@ Duration BackoffManager::Next(Duration now) {
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  // delay-seconds = 1*DIGIT (RFC 9110 section 10.2.3): from_chars alone would take "-0".
+  if (value.empty() || value.front() < '0' || value.front() > '9') return std::nullopt;
   long long secs = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-  if (ec != std::errc() || p != value.data() + value.size() || secs < 0) return std::nullopt;
+  if (ec != std::errc() || p != value.data() + value.size()) return std::nullopt;
   return std::chrono::seconds(secs);
 }
 

@@ -26,10 +26,23 @@ std::string Format(WallTime t, bool micros) {
   return buf;
 }
 
+// Exactly n ASCII digits: from_chars alone would also take a sign ("-1" for an hour).
 bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
-  auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + n, out);
-  return ec == std::errc() && p == s.data() + pos + n;
+  const std::string_view field = s.substr(pos, n);
+  if (!std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  auto [p, ec] = std::from_chars(field.data(), field.data() + n, out);
+  return ec == std::errc() && p == field.data() + n;
+}
+
+// RFC 3339 section 5.7: date-mday is bounded by the month and, in February, the leap year;
+// timegm would roll 2024-02-30 over to March 1st instead of refusing it.
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
 }  // namespace
@@ -72,7 +85,9 @@ std::optional<WallTime> ParseTime(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60) {
+    return std::nullopt;
+  }
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

@@ -12,6 +12,7 @@
 #include "agent/certs.h"
 #include "agent/log.h"
 #include "agent/sampler.h"
+#include "agent/server_detail.h"
 #include "tls_client.h"
 #include "tree.h"
 
@@ -292,6 +293,28 @@ TEST_F(ServerTest, StartFailsClearlyOnBadMaterial) {
   server = Server::Start(options, ring_, metrics_, clock_, ServedNode{});
   ASSERT_FALSE(server);
   EXPECT_NE(server.error().path.find("missing.crt"), std::string::npos);
+}
+
+// Found by agent_request_fuzz: "gzip;q=0.0" (a zero weight, RFC 9110 section 12.5.3) and
+// any header merely containing "gzip" ("nogzip", "gzip2") got a gzip-coded reply.
+TEST(AcceptsGzipTest, FollowsTheCodingsAndTheirWeights) {
+  using detail::AcceptsGzip;
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("deflate, GZIP;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("x-gzip"));
+  EXPECT_TRUE(AcceptsGzip("gzip ; q=1.000"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_TRUE(AcceptsGzip("gzip;q=0.001"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0.0"));
+  EXPECT_FALSE(AcceptsGzip("gzip; Q=0.000, identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));
+  EXPECT_FALSE(AcceptsGzip("*;q=0"));
+  EXPECT_FALSE(AcceptsGzip("nogzip"));
+  EXPECT_FALSE(AcceptsGzip("gzip2, identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=2"));
+  EXPECT_FALSE(AcceptsGzip("identity"));
+  EXPECT_FALSE(AcceptsGzip(""));
 }
 
 TEST(ListenAddressTest, Parses) {

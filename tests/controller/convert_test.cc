@@ -175,5 +175,20 @@ TEST(Convert, TrimmedObjectsConvertTheSame) {
   EXPECT_TRUE(b.ready);
 }
 
+// Found by controller_convert_fuzz: TrimPod threw (nlohmann type_error 307) on an object
+// whose metadata is not a map, where convert.h promises never to throw; the informer
+// thread would have ended the controller. The conversions reject such objects anyway.
+TEST(Convert, TrimsNeverThrowOnMistypedMetadata) {
+  for (json metadata : {json("x"), json(7), json::array({1}), json(nullptr)}) {
+    json object = {{"metadata", metadata}, {"spec", "s"}, {"status", json::array()}};
+    for (auto trim : {TrimWorkload, TrimReplicaSet, TrimPod}) {
+      json copy = object;
+      EXPECT_NO_THROW(trim(copy)) << metadata.dump();
+    }
+    EXPECT_FALSE(PodFromJson(object));
+    EXPECT_FALSE(WorkloadFromJson(WorkloadKind::kDeployment, object));
+  }
+}
+
 }  // namespace
 }  // namespace gt::controller

@@ -72,6 +72,35 @@ TEST_F(ManifestsTest, KustomizationNamespacePrefixSuffixNested) {
   EXPECT_EQ(*keys, want);
 }
 
+// Found by gate_manifests_fuzz: yaml-cpp 0.7's LoadAll never returns on a document it cannot
+// parse but does not reject (a lone ","), and allocates until the OOM killer steps in.
+TEST_F(ManifestsTest, MalformedDocumentDoesNotHangTheReader) {
+  Write("app.yaml", std::string(kApp) + "---\n,\n");
+  auto keys = WorkloadsFromManifests((dir_ / "app.yaml").string(), "ci");
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  EXPECT_EQ(keys->size(), 2u);
+}
+
+TEST_F(ManifestsTest, DocumentsSplitAtSeparatorLinesAsKubectlDoes) {
+  Write("a.yaml",
+        "# leading comment\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n"
+        "--- # second\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: b}\n---\n");
+  auto keys = WorkloadsFromManifests((dir_ / "a.yaml").string(), "ns");
+  ASSERT_TRUE(keys) << keys.error().ToString();
+  std::vector<WorkloadKey> want = {{"DaemonSet", "ns", "b"}, {"Deployment", "ns", "a"}};
+  EXPECT_EQ(*keys, want);
+
+  Write("b.yaml", "apiVersion: apps/v1\n--- kind: Deployment\n");
+  auto bad = WorkloadsFromManifests((dir_ / "b.yaml").string(), "ns");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().line, 2);
+
+  Write("c.yaml", "apiVersion: apps/v1\n---\nkind: [\n");
+  auto broken = WorkloadsFromManifests((dir_ / "c.yaml").string(), "ns");
+  ASSERT_FALSE(broken);
+  EXPECT_GE(broken.error().line, 3);  // counted in the file, not in the document
+}
+
 TEST_F(ManifestsTest, ErrorsNameTheInput) {
   auto missing = WorkloadsFromManifests((dir_ / "nope").string(), "ns");
   ASSERT_FALSE(missing);

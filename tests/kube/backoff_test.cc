@@ -55,5 +55,12 @@ TEST(RetryAfter, ParsesSecondsOnly) {
   EXPECT_FALSE(ParseRetryAfter(""));
 }
 
+// Found by kube_retry_after_fuzz: delay-seconds is digits only, so no sign, not even on 0.
+TEST(RetryAfter, RefusesSigns) {
+  EXPECT_FALSE(ParseRetryAfter("-0"));
+  EXPECT_FALSE(ParseRetryAfter(" -0 "));
+  EXPECT_FALSE(ParseRetryAfter("+5"));
+}
+
 }  // namespace
 }  // namespace gt::kube

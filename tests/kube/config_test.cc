@@ -501,5 +501,19 @@ TEST(TimeFormat, ParsesKubernetesTimes) {
   EXPECT_EQ(FormatTime(*ParseTime("2199-12-31T23:59:59Z")), "2199-12-31T23:59:59Z");
 }
 
+// Found by kube_time_fuzz: a sign passed for a two-digit field, and days past the month's
+// end rolled over into the next month, where RFC 3339 has neither.
+TEST(TimeFormat, RefusesSignsAndDaysPastTheMonth) {
+  EXPECT_FALSE(ParseTime("2026-11-24T-1:35:15Z"));
+  EXPECT_FALSE(ParseTime("2026-11-24T03:-5:15Z"));
+  EXPECT_FALSE(ParseTime("2026-11-24T03:35:15+-1:00"));
+  EXPECT_FALSE(ParseTime("2024-02-30T23:59:59Z"));
+  EXPECT_FALSE(ParseTime("2023-02-29T00:00:00Z"));
+  EXPECT_FALSE(ParseTime("2026-04-31T00:00:00Z"));
+  EXPECT_EQ(FormatTime(*ParseTime("2024-02-29T00:00:00Z")), "2024-02-29T00:00:00Z");
+  EXPECT_EQ(FormatTime(*ParseTime("2000-02-29T00:00:00Z")), "2000-02-29T00:00:00Z");
+  EXPECT_FALSE(ParseTime("1900-02-29T00:00:00Z"));
+}
+
 }  // namespace
 }  // namespace gt::kube
