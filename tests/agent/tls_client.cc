@@ -58,6 +58,40 @@ Reply Get(uint16_t port, const std::string& target, const std::string& ca_pem,
   if (ec) return fail("read", ec);
   reply.status = static_cast<int>(parser.get().result_int());
   reply.body = parser.get().body();
+  if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
+    reply.retry_after = std::string(it->value());
+  }
+  return reply;
+}
+
+Reply PlainGet(uint16_t port, const std::string& target, std::chrono::seconds timeout,
+               const std::string& host) {
+  Reply reply;
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  stream.expires_after(timeout);
+  net::ip::tcp::endpoint ep(net::ip::make_address(host), port);
+  auto fail = [&](const char* what, const beast::error_code& e) {
+    reply.error = std::string(what) + ": " + e.message();
+    return reply;
+  };
+  stream.async_connect(ep, [&](beast::error_code e) { ec = e; });
+  ioc.run();
+  if (ec) return fail("connect", ec);
+  ioc.restart();
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: agent\r\nConnection: close\r\n\r\n";
+  net::async_write(stream, net::buffer(request), [&](beast::error_code e, size_t) { ec = e; });
+  ioc.run();
+  if (ec) return fail("write", ec);
+  ioc.restart();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
+  ioc.run();
+  if (ec) return fail("read", ec);
+  reply.status = static_cast<int>(parser.get().result_int());
+  reply.body = parser.get().body();
   return reply;
 }
 
