@@ -112,8 +112,9 @@ Result<SharedText> SampleReplies::Build(const RingSlice& slice, bool gzip) {
 // The JSON text, written once into a buffer of its exact size.
 Result<std::string> SampleReplies::Identity(const RingSlice& slice, std::string_view head,
                                             size_t& charged) {
-  size_t size = head.size() + 2;
-  for (const auto& sample : slice.samples) size += sample->json_bytes() + 1;
+  size_t size = head.size() + 2;  // "]}"
+  for (const auto& sample : slice.samples) size += sample->json_bytes();
+  if (!slice.samples.empty()) size += slice.samples.size() - 1;  // the commas
   if (!Reserve(size)) return Busy(size, budget_);
   charged = size;
   std::string out;
