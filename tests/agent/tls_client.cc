@@ -16,7 +16,8 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 
 Reply Get(uint16_t port, const std::string& target, const std::string& ca_pem,
-          const PemPair* client, std::chrono::seconds timeout, const std::string& extra_header) {
+          const PemPair* client, std::chrono::seconds timeout, const std::string& extra_header,
+          const std::string& source) {
   Reply reply;
   net::io_context ioc;
   ssl::context ctx(ssl::context::tls_client);
@@ -35,6 +36,12 @@ Reply Get(uint16_t port, const std::string& target, const std::string& ca_pem,
     reply.error = std::string(what) + ": " + e.message();
     return reply;
   };
+  if (!source.empty()) {
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    socket.open(net::ip::tcp::v4(), ec);
+    if (!ec) socket.bind(net::ip::tcp::endpoint(net::ip::make_address(source), 0), ec);
+    if (ec) return fail("bind", ec);
+  }
   // Async calls with deadlines, run to completion, so a stalled server fails the call.
   beast::get_lowest_layer(stream).async_connect(ep, [&](beast::error_code e) { ec = e; });
   ioc.run();
