@@ -30,6 +30,13 @@ Admission::Decision Admission::Admit(const std::string& peer, std::weak_ptr<Hold
   return decision;
 }
 
+void Admission::Attach(uint64_t ticket, std::weak_ptr<Holder> holder) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Place& place : places_) {
+    if (place.ticket == ticket) place.holder = std::move(holder);
+  }
+}
+
 void Admission::Leave(uint64_t ticket) {
   std::lock_guard<std::mutex> lock(mu_);
   auto place = std::find_if(places_.begin(), places_.end(),

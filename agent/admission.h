@@ -45,6 +45,9 @@ class Admission {
   explicit Admission(Limits limits) : limits_(limits) {}
 
   Decision Admit(const std::string& peer, std::weak_ptr<Holder> holder, Clock::time_point now);
+  // Names the holder of a place admitted without one (so that a refused connection costs no
+  // session); until then an eviction takes the place without closing anything.
+  void Attach(uint64_t ticket, std::weak_ptr<Holder> holder);
   // Gives the place back; a ticket already evicted or left is ignored.
   void Leave(uint64_t ticket);
 

@@ -522,11 +522,16 @@ void AdmitTls(const std::shared_ptr<Shared>& shared, tcp::socket&& socket) {
     socket.set_option(net::socket_base::send_buffer_size(shared->options.socket_send_buffer_bytes),
                       ec);
   }
+  // Admitted before a session exists: a refused connection costs no TLS state.
   std::string peer = PeerAddress(socket);
-  auto session = std::make_shared<Session>(std::move(socket), shared, peer);
-  Admission::Decision decision = shared->handshakes.Admit(peer, session, Admission::Clock::now());
+  Admission::Decision decision = shared->handshakes.Admit(peer, {}, Admission::Clock::now());
   if (decision.evicted) decision.evicted->Evict();
-  if (decision.ticket != 0) return session->Start(decision.ticket);
+  if (decision.ticket != 0) {
+    auto session = std::make_shared<Session>(std::move(socket), shared, peer);
+    shared->handshakes.Attach(decision.ticket, session);
+    return session->Start(decision.ticket);
+  }
+  socket.close(ec);
   uint64_t n = shared->metrics.connections_rejected.fetch_add(1) + 1;
   if (WorthLogging(n)) {
     LogWarning("handshake places full for " + peer + " (" +

@@ -100,5 +100,15 @@ TEST_F(AdmissionTest, AHolderAlreadyGoneIsStillRemoved) {
   EXPECT_EQ(a.held_by("10.0.0.2"), 0u);
 }
 
+TEST_F(AdmissionTest, APlaceAdmittedBeforeItsHolderExistsIsEvictedOnceAttached) {
+  Admission a({.max_total = 1, .max_per_peer = 0, .evict_after = milliseconds(0)});
+  Admission::Decision d = a.Admit("10.0.0.2", {}, t0_);
+  ASSERT_NE(d.ticket, 0u);
+  auto conn = std::make_shared<Conn>();
+  a.Attach(d.ticket, conn);
+  ASSERT_NE(Admit(a, "10.0.0.3", 1), nullptr);
+  EXPECT_TRUE(conn->evicted);
+}
+
 }  // namespace
 }  // namespace gt::agent
