@@ -531,8 +531,8 @@ void AdmitTls(const std::shared_ptr<Shared>& shared, tcp::socket&& socket) {
     shared->handshakes.Attach(decision.ticket, session);
     return session->Start(decision.ticket);
   }
-  socket.close(ec);
   uint64_t n = shared->metrics.connections_rejected.fetch_add(1) + 1;
+  socket.close(ec);
   if (WorthLogging(n)) {
     LogWarning("handshake places full for " + peer + " (" +
                std::to_string(shared->handshakes.held_by(peer)) + " of its own, " +

@@ -37,7 +37,14 @@ namespace beast = boost::beast;
 using testing::Reply;
 
 constexpr long kMemoryLimitKiB = 48 * 1024;  // manifests/base/agent.yaml: limits.memory 48Mi
-constexpr int kPods = 113;                   // the node of the measurements
+#ifdef GT_SANITIZED
+// ASan's shadow memory and quarantine are not the agent's: the bound is checked in the plain
+// build only.
+constexpr bool kMeasuresMemory = false;
+#else
+constexpr bool kMeasuresMemory = true;
+#endif
+constexpr int kPods = 113;  // the node of the measurements
 constexpr int kContainersPerPod = 3;
 
 std::string ReadAll(const std::string& path) {
@@ -358,13 +365,15 @@ TEST(AgentUnderLoadTest, MemoryStaysUnderTheLimitWhateverClientsDo) {
   ASSERT_GT(first.body.size(), 3u << 20);
   long before = StatusKiB(agent.pid(), "VmHWM:");
 
-  // 64 clients at once, each from its own address, all asking since=0.
+  // 64 clients at once, each from its own address, all asking since=0: the 4 MiB reply (the
+  // sanitized build asks for it gzipped: 64 x 4 MiB through its TLS would outlast deadlines).
+  const std::string encoding = kMeasuresMemory ? "" : "Accept-Encoding: gzip\r\n";
   std::vector<Reply> replies(64);
   {
     std::vector<std::thread> clients;
     for (int i = 0; i < 64; ++i) {
       clients.emplace_back([&, i] {
-        replies[i] = agent.Get("/v1/samples?since=0", "", "127.0.1." + std::to_string(i + 1));
+        replies[i] = agent.Get("/v1/samples?since=0", encoding, "127.0.1." + std::to_string(i + 1));
       });
     }
     for (std::thread& t : clients) t.join();
@@ -372,7 +381,7 @@ TEST(AgentUnderLoadTest, MemoryStaysUnderTheLimitWhateverClientsDo) {
   int ok = 0, busy = 0;
   std::string other;
   for (const Reply& r : replies) {
-    if (r.status == 200 && r.body.size() > (3u << 20))
+    if (r.status == 200 && r.body.size() > (kMeasuresMemory ? (3u << 20) : 1024u))
       ++ok;
     else if (r.status == 429 && !r.retry_after.empty())
       ++busy;
@@ -414,7 +423,9 @@ TEST(AgentUnderLoadTest, MemoryStaysUnderTheLimitWhateverClientsDo) {
   EXPECT_TRUE(holder.connected);
   EXPECT_EQ(over.status, 429) << over.error << over.body;
   EXPECT_FALSE(over.retry_after.empty());
-  EXPECT_LT(after_stuck, kMemoryLimitKiB);
+  if (kMeasuresMemory) {
+    EXPECT_LT(after_stuck, kMemoryLimitKiB);
+  }
   EXPECT_GT(Metric(metrics, "groundtruth_agent_replies_shared_total"), 0u);
 
   // With the never-readers still there, a place freed is served again.
@@ -425,7 +436,9 @@ TEST(AgentUnderLoadTest, MemoryStaysUnderTheLimitWhateverClientsDo) {
     if (again.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(again.status, 200) << again.error;
-  EXPECT_LT(StatusKiB(agent.pid(), "VmHWM:"), kMemoryLimitKiB);
+  if (kMeasuresMemory) {
+    EXPECT_LT(StatusKiB(agent.pid(), "VmHWM:"), kMemoryLimitKiB);
+  }
 }
 
 }  // namespace
