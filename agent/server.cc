@@ -301,7 +301,7 @@ class Session : public Admission::Holder, public std::enable_shared_from_this<Se
     AgentMetrics& m = shared_->metrics;
     if (evicted_) {
       m.handshakes_abandoned.fetch_add(1);
-      return;  // counted and logged where it was evicted
+      return;  // made room for a newcomer: expected under pressure, not logged
     }
     if (ec.category() != net::error::get_ssl_category()) {
       // Deadline, reset or closed before finishing: a port check, a scanner or a slow socket.
