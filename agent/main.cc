@@ -19,6 +19,10 @@
 namespace gt::agent {
 namespace {
 
+// Each served connection may hold TLS buffers and a reply in the kernel's send buffer: a few
+// hundred KiB at worst, so thousands would not fit the DaemonSet's memory limit.
+constexpr long long kMaxConnectionsBound = 1024;
+
 std::string DefaultNodeName() {
   if (const char* env = std::getenv("NODE_NAME"); env != nullptr && *env != '\0') return env;
   char host[256] = {};
@@ -44,6 +48,8 @@ int AgentMain(int argc, char** argv) {
   std::string node_name = DefaultNodeName();
   size_t ring_max_mib = 4;
   ServerOptions server;
+  // Signed, so that a negative value is refused by name rather than wrapped to a huge bound.
+  long long max_connections = static_cast<long long>(server.max_connections);
   SamplerOptions sampler;
   app.add_option("--interval", interval_text, "Sampling interval (Go duration)")
       ->capture_default_str();
@@ -55,6 +61,10 @@ int AgentMain(int argc, char** argv) {
                  "nodes whose samples do not fit")
       ->capture_default_str();
   app.add_option("--listen", server.listen, "host:port to serve HTTPS on")->capture_default_str();
+  app.add_option("--probe-listen", server.probe_listen,
+                 "host:port to serve plain-HTTP GET /healthz on, for the kubelet's probes "
+                 "(200 while samples are fresh; nothing else); empty: none")
+      ->capture_default_str();
   app.add_option("--node-name", node_name,
                  "Node name reported to the controller (default: "
                  "$NODE_NAME, else the hostname)");
@@ -67,7 +77,11 @@ int AgentMain(int argc, char** argv) {
       ->required();
   app.add_option("--tls-cert", server.tls_cert, "This agent's certificate (PEM)")->required();
   app.add_option("--tls-key", server.tls_key, "This agent's private key (PEM)")->required();
-  app.add_option("--max-connections", server.max_connections, "Concurrent client connections")
+  app.add_option("--max-connections", max_connections,
+                 "Authenticated client connections served at once (1-" +
+                     std::to_string(kMaxConnectionsBound) +
+                     "); one more is answered 429. Connections still in the TLS handshake "
+                     "have their own bounded pool")
       ->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -89,6 +103,22 @@ int AgentMain(int argc, char** argv) {
   if (ring_max_mib == 0) {
     std::cerr << "groundtruth agent: --ring-max-mib must be at least 1\n";
     return 3;
+  }
+  if (max_connections < 1 || max_connections > kMaxConnectionsBound) {
+    std::cerr << "groundtruth agent: --max-connections: expected 1 to " << kMaxConnectionsBound
+              << ", got " << max_connections << "\n";
+    return 3;
+  }
+  server.max_connections = static_cast<size_t>(max_connections);
+  for (const auto& [flag, value] :
+       {std::pair<const char*, const std::string&>{"--listen", server.listen},
+        {"--probe-listen", server.probe_listen}}) {
+    if (value.empty() && std::string_view(flag) == "--probe-listen") continue;
+    if (auto parsed = ParseListenAddress(value); !parsed) {
+      std::cerr << "groundtruth agent: " << flag << ": " << parsed.error().message << " (got \""
+                << value << "\"; expected host:port with a numeric host, e.g. 0.0.0.0:9443)\n";
+      return 3;
+    }
   }
   sampler.interval = *interval;
   TuneAllocatorForSteadyState();
@@ -133,9 +163,12 @@ int AgentMain(int argc, char** argv) {
   }
   std::unique_ptr<Server> serving = std::move(*started);
   LogInfo("agent started: node=" + node_name + " boot_id=" + *boot_id + " listen=" + server.listen +
-          " port=" + std::to_string(serving->port()) + " interval=" + FormatDuration(*interval) +
-          " ring=" + std::to_string(limits.max_samples) + " samples/" +
-          std::to_string(ring_max_mib) + "MiB proc=" + sampler.host.proc +
+          " port=" + std::to_string(serving->port()) +
+          (server.probe_listen.empty() ? std::string()
+                                       : " probe_listen=" + server.probe_listen + " probe_port=" +
+                                             std::to_string(serving->probe_port())) +
+          " interval=" + FormatDuration(*interval) + " ring=" + std::to_string(limits.max_samples) +
+          " samples/" + std::to_string(ring_max_mib) + "MiB proc=" + sampler.host.proc +
           " cgroup=" + sampler.host.cgroup + " tls_ca=" + server.tls_ca);
 
   std::thread sampler_thread([&] { sampling->Run(); });

@@ -63,13 +63,30 @@ std::string AgentMetrics::Render(const Ring& ring, MonotonicTime now) const {
          ring.stored_bytes());
   Metric(out, "groundtruth_agent_ring_evicted_total", "counter",
          "Samples dropped from the ring to stay within its bounds.", ring.evicted());
-  Metric(out, "groundtruth_agent_connections_active", "gauge", "Open client connections.",
-         connections_active.load());
+  Metric(out, "groundtruth_agent_connections_active", "gauge",
+         "Authenticated client connections being served.", connections_active.load());
+  Metric(out, "groundtruth_agent_handshakes_pending", "gauge",
+         "Connections not yet authenticated (TLS handshake in progress).",
+         handshakes_pending.load());
   Metric(out, "groundtruth_agent_connections_rejected_total", "counter",
-         "Connections closed at once because too many were open.", connections_rejected.load());
+         "Connections refused: over the per-peer or total handshake bound at accept, or "
+         "answered 429 over --max-connections.",
+         connections_rejected.load());
   Metric(out, "groundtruth_agent_tls_handshake_failures_total", "counter",
-         "TLS handshakes that failed (no or untrusted client certificate, timeout, garbage).",
+         "TLS handshakes that failed (no, untrusted or wrong client certificate, bad protocol).",
          tls_handshake_failures.load());
+  Metric(out, "groundtruth_agent_handshakes_abandoned_total", "counter",
+         "Handshakes that never finished: deadline passed, evicted for a newcomer, or closed "
+         "by the peer.",
+         handshakes_abandoned.load());
+  Metric(out, "groundtruth_agent_reply_bytes", "gauge",
+         "Bytes of /v1/samples reply bodies held (shared, being written or built).",
+         reply_bytes.load());
+  Metric(out, "groundtruth_agent_replies_built_total", "counter",
+         "/v1/samples reply bodies encoded.", replies_built.load());
+  Metric(out, "groundtruth_agent_replies_shared_total", "counter",
+         "/v1/samples replies served from a body already built for another client.",
+         replies_shared.load());
   Metric(out, "groundtruth_agent_request_errors_total", "counter",
          "Requests that could not be read: oversized, malformed or timed out.",
          request_errors.load());

@@ -21,13 +21,23 @@ struct AgentMetrics {
   std::atomic<uint64_t> cgroups_tracked{0};
   std::atomic<uint64_t> pods_tracked{0};
 
-  std::atomic<uint64_t> connections_active{0};
+  std::atomic<uint64_t> connections_active{0};  // authenticated, being served
+  std::atomic<uint64_t> handshakes_pending{0};  // connections holding a handshake place
+  // Refused at accept (the peer's or the pool's bound) or, once authenticated, with a 429
+  // because max_connections were being served.
   std::atomic<uint64_t> connections_rejected{0};
+  // The peer spoke TLS and failed: no, untrusted or wrong certificate, bad protocol.
   std::atomic<uint64_t> tls_handshake_failures{0};
+  // The handshake never finished: deadline, evicted for a newcomer, or closed by the peer
+  // (a port check, a scanner).
+  std::atomic<uint64_t> handshakes_abandoned{0};
   std::atomic<uint64_t> request_errors{0};  // unreadable, oversized or timed-out requests
+  std::atomic<uint64_t> reply_bytes{0};     // reply bodies alive (set when rendered)
+  std::atomic<uint64_t> replies_built{0};
+  std::atomic<uint64_t> replies_shared{0};
 
   // Scrape requests by HTTP status code.
-  static constexpr std::array<int, 9> kCodes = {200, 400, 404, 405, 413, 431, 500, 503, 0};
+  static constexpr std::array<int, 10> kCodes = {200, 400, 404, 405, 413, 429, 431, 500, 503, 0};
   std::array<std::atomic<uint64_t>, kCodes.size()> requests_by_code{};
   void CountRequest(int code);
 

@@ -30,14 +30,23 @@ Result<std::shared_ptr<const StoredSample>> StoredSample::Compress(uint64_t seq,
 }
 
 Result<std::string> StoredSample::Json() const {
-  std::string json(json_bytes_, '\0');
-  uLongf size = json.size();
-  int rc = uncompress(reinterpret_cast<Bytef*>(json.data()), &size,
+  std::string json;
+  json.reserve(json_bytes_);
+  if (Status inflated = AppendJson(json); !inflated) return inflated.error();
+  return json;
+}
+
+Status StoredSample::AppendJson(std::string& out) const {
+  size_t at = out.size();
+  out.resize(at + json_bytes_);
+  uLongf size = json_bytes_;
+  int rc = uncompress(reinterpret_cast<Bytef*>(out.data() + at), &size,
                       reinterpret_cast<const Bytef*>(compressed_.data()), compressed_.size());
   if (rc != Z_OK || size != json_bytes_) {
+    out.resize(at);
     return MakeError(ErrorCode::kIo, "inflate failed (zlib error " + std::to_string(rc) + ")");
   }
-  return json;
+  return OkStatus();
 }
 
 Status Ring::Append(std::shared_ptr<const StoredSample> sample) {
@@ -65,6 +74,7 @@ RingSlice Ring::Since(uint64_t since, size_t max_json_bytes) const {
   if (samples_.empty()) return slice;
   uint64_t oldest = samples_.front()->seq();
   uint64_t newest = samples_.back()->seq();
+  slice.newest = newest;
   auto first = samples_.begin();
   if (since > newest) {
     // A cursor from the future was handed out by an earlier run of the agent (seqs restart

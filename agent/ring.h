@@ -28,6 +28,9 @@ class StoredSample {
   // What the ring charges for this sample: compressed text plus bookkeeping.
   size_t stored_bytes() const { return compressed_.size() + sizeof(*this) + 64; }
   Result<std::string> Json() const;
+  // Inflates this sample's JSON onto the end of `out` (reserve first to avoid a reallocation);
+  // on failure `out` is as it was.
+  Status AppendJson(std::string& out) const;
 
  private:
   uint64_t seq_ = 0;
@@ -47,6 +50,7 @@ struct RingSlice {
   uint64_t cursor = 0;     // seq of the newest sample in `samples`, or `since` when none
   bool truncated = false;  // samples after `since` were evicted (or `since` is from another run)
   bool more = false;       // cut at max_json_bytes; ask again from `cursor`
+  uint64_t newest = 0;     // the ring's newest seq when sliced: with `since`, names the reply
 };
 
 class Ring {

@@ -3,7 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/duration.h"
-#include "kube/credentials.h"
+#include "common/file.h"
 
 namespace gt::controller {
 
@@ -59,7 +59,7 @@ Result<reconcile::Policy> PolicyFromYaml(std::string_view yaml, const std::strin
 }
 
 Result<reconcile::Policy> LoadPolicyFile(const std::string& path) {
-  auto text = kube::ReadFile(path);  // bounded, regular files only
+  auto text = ReadRegularFile(path, 4u << 20);  // bounded, regular files only
   if (!text) return text.error();
   return PolicyFromYaml(*text, path);
 }

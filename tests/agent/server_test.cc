@@ -247,33 +247,148 @@ TEST_F(ServerTest, StalledClientsDoNotBlockOthersAndAreDroppedAtTheirDeadline) {
   raw.read_some(net::buffer(&byte, 1), raw_ec);  // returns once the server drops it
   EXPECT_TRUE(raw_ec);
   EXPECT_TRUE(Eventually([&] { return metrics_.request_errors.load() >= 1; }));
-  EXPECT_TRUE(Eventually([&] { return metrics_.tls_handshake_failures.load() >= 1; }));
+  // A socket that never spoke TLS is an abandoned handshake, not a TLS failure.
+  EXPECT_TRUE(Eventually([&] { return metrics_.handshakes_abandoned.load() >= 1; }));
+  EXPECT_EQ(metrics_.tls_handshake_failures.load(), 0u);
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheBoundAreClosedAtOnce) {
+// A raw TCP socket from `source` (a loopback address: all of 127/8 is local) to `port`.
+net::ip::tcp::socket RawSocket(net::io_context& ioc, const std::string& source, uint16_t port) {
+  net::ip::tcp::socket socket(ioc);
+  socket.open(net::ip::tcp::v4());
+  socket.bind(net::ip::tcp::endpoint(net::ip::make_address(source), 0));
+  socket.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  return socket;
+}
+
+// True when the server closed `socket` within `limit`.
+bool ClosedWithin(net::ip::tcp::socket& socket, std::chrono::seconds limit) {
+  timeval tv{static_cast<time_t>(limit.count()), 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte;
+  beast::error_code ec;
+  socket.read_some(net::buffer(&byte, 1), ec);
+  return ec == net::error::eof || ec == net::error::connection_reset;
+}
+
+TEST_F(ServerTest, AuthenticatedConnectionsBeyondTheBoundGet429) {
   ServerOptions options;
   options.max_connections = 2;
   StartServer(options);
+  // Idle sockets that never finish a handshake do not take an authenticated place.
   net::io_context ioc;
-  std::vector<net::ip::tcp::socket> held;
-  net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), server_->port());
-  for (int i = 0; i < 2; ++i) {
-    held.emplace_back(ioc);
-    held.back().connect(ep);
-  }
-  // Wait until the server has accepted both.
-  for (int i = 0; i < 200 && metrics_.connections_active.load() < 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ(metrics_.connections_active.load(), 2u);
-  Reply r = Fetch("/healthz", &bundle_.controller);
-  EXPECT_EQ(r.status, 0);
+  std::vector<net::ip::tcp::socket> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(RawSocket(ioc, "127.0.0.2", server_->port()));
+  ASSERT_EQ(Fetch("/healthz", &bundle_.controller).status, 200);
+
+  std::vector<std::unique_ptr<StalledClient>> held;
+  for (int i = 0; i < 2; ++i)
+    held.push_back(std::make_unique<StalledClient>(server_->port(), bundle_));
+  ASSERT_TRUE(Eventually([&] { return metrics_.connections_active.load() == 2; }));
+  Reply r = Fetch("/v1/samples?since=0", &bundle_.controller);
+  EXPECT_EQ(r.status, 429) << r.error;
+  EXPECT_EQ(r.retry_after, "5");
   EXPECT_EQ(metrics_.connections_rejected.load(), 1u);
   held.clear();
-  for (int i = 0; i < 200 && metrics_.connections_active.load() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(Eventually([&] { return metrics_.connections_active.load() == 0; }));
   EXPECT_EQ(Fetch("/healthz", &bundle_.controller).status, 200);
+}
+
+TEST_F(ServerTest, OnePeerCannotHoldMoreThanItsHandshakePlaces) {
+  ServerOptions options;
+  options.max_handshakes_per_peer = 2;
+  StartServer(options);
+  net::io_context ioc;
+  auto first = RawSocket(ioc, "127.0.0.2", server_->port());
+  auto second = RawSocket(ioc, "127.0.0.2", server_->port());
+  ASSERT_TRUE(Eventually([&] { return metrics_.handshakes_pending.load() == 2; }));
+  auto third = RawSocket(ioc, "127.0.0.2", server_->port());
+  EXPECT_TRUE(ClosedWithin(third, std::chrono::seconds(10)));
+  EXPECT_TRUE(Eventually([&] { return metrics_.connections_rejected.load() == 1u; }));
+  // Another address is not that peer.
+  EXPECT_EQ(Fetch("/v1/samples?since=2", &bundle_.controller).status, 200);
+}
+
+TEST_F(ServerTest, AFullHandshakePoolMakesRoomForANewPeer) {
+  ServerOptions options;
+  options.max_handshakes = 4;
+  options.max_handshakes_per_peer = 3;
+  options.handshake_timeout = std::chrono::seconds(30);  // only eviction frees a place here
+  StartServer(options);
+  net::io_context ioc;
+  std::vector<net::ip::tcp::socket> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(RawSocket(ioc, "127.0.0.2", server_->port()));
+  idle.push_back(RawSocket(ioc, "127.0.0.3", server_->port()));
+  ASSERT_TRUE(Eventually([&] { return metrics_.handshakes_pending.load() == 4; }));
+  // The pool is full: the controller takes the oldest place of the heaviest peer.
+  EXPECT_EQ(Fetch("/v1/samples?since=2", &bundle_.controller).status, 200);
+  EXPECT_TRUE(ClosedWithin(idle[0], std::chrono::seconds(10)));
+  EXPECT_EQ(metrics_.tls_handshake_failures.load(), 0u);
+  EXPECT_TRUE(Eventually([&] { return metrics_.handshakes_abandoned.load() >= 1; }));
+}
+
+TEST_F(ServerTest, ProbePortAnswersHealthOnlyInPlainHttp) {
+  ServerOptions options;
+  options.probe_listen = "127.0.0.1:0";
+  StartServer(options);
+  ASSERT_NE(server_->probe_port(), 0);
+  Reply r = testing::PlainGet(server_->probe_port(), "/healthz");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "ok\n");
+  EXPECT_EQ(testing::PlainGet(server_->probe_port(), "/v1/samples?since=0").status, 404);
+  EXPECT_EQ(testing::PlainGet(server_->probe_port(), "/metrics").status, 404);
+  // A TCP check of the probe port is not a TLS failure either.
+  {
+    net::io_context ioc;
+    auto check = RawSocket(ioc, "127.0.0.1", server_->probe_port());
+  }
+  clock_.Advance(std::chrono::minutes(1));
+  r = testing::PlainGet(server_->probe_port(), "/healthz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("s old"), std::string::npos) << r.body;
+  EXPECT_EQ(metrics_.tls_handshake_failures.load(), 0u);
+  EXPECT_EQ(metrics_.handshakes_abandoned.load(), 0u);
+}
+
+TEST_F(ServerTest, RepliesAreBuiltOnceAndShared) {
+  StartServer();
+  Reply a = Fetch("/v1/samples?since=0", &bundle_.controller);
+  Reply b = Fetch("/v1/samples?since=0", &bundle_.controller);
+  ASSERT_EQ(a.status, 200) << a.error;
+  ASSERT_EQ(b.status, 200) << b.error;
+  EXPECT_EQ(a.body, b.body);
+  Reply gz = Get(server_->port(), "/v1/samples?since=0", bundle_.ca.cert, &bundle_.controller,
+                 std::chrono::seconds(10), "Accept-Encoding: gzip\r\n");
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(Gunzip(gz.body), a.body);
+  Reply metrics = Fetch("/metrics", &bundle_.controller);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_replies_built_total 2\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("groundtruth_agent_replies_shared_total 1\n"), std::string::npos);
+  // A new sample is a new reply.
+  ASSERT_TRUE(sampler_->SampleOnce());
+  Reply c = Fetch("/v1/samples?since=0", &bundle_.controller);
+  ASSERT_EQ(c.status, 200);
+  auto decoded = wire::DecodeSamplesResponse(c.body);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->cursor, 4u);
+}
+
+TEST_F(ServerTest, ReplyBeyondTheMemoryBudgetGets429WithRetryAfter) {
+  ServerOptions options;
+  options.max_reply_bytes = 1024;  // smaller than one sample's JSON
+  StartServer(options);
+  Reply r = Fetch("/v1/samples?since=0", &bundle_.controller);
+  EXPECT_EQ(r.status, 429) << r.error;
+  EXPECT_EQ(r.retry_after, "5");
+  EXPECT_NE(r.body.find("held for replies"), std::string::npos) << r.body;
+  // Small answers are not budgeted replies.
+  EXPECT_EQ(Fetch("/healthz", &bundle_.controller).status, 200);
+  Reply metrics = Fetch("/metrics", &bundle_.controller);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_scrape_requests_total{code=\"429\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("groundtruth_agent_reply_bytes 0\n"), std::string::npos);
 }
 
 TEST_F(ServerTest, StartFailsClearlyOnBadMaterial) {

@@ -43,6 +43,7 @@ const (
 	conditionType  = "RuntimeCompliant"
 	verdictKey     = "groundtruth.dev/runtime-compliant"
 	agentPort      = 9443
+	agentProbePort = 9444                // the DaemonSet's plain /healthz port (--probe-listen)
 	agentName      = "groundtruth-agent" // the name agents' certificates carry
 	gitopsLabel    = "app.kubernetes.io/instance"
 	badAgentNode   = "node-3" // its agent is a Go stand-in whose behaviour the test switches
@@ -207,15 +208,16 @@ func (e *loopEnv) agentCommand(node, root string) func(*corev1.Pod, *corev1.Cont
 		var args []string
 		for _, a := range ctr.Args {
 			switch {
-			case strings.HasPrefix(a, "--listen="), strings.HasPrefix(a, "--interval="),
+			case strings.HasPrefix(a, "--listen="), strings.HasPrefix(a, "--probe-listen="),
+				strings.HasPrefix(a, "--interval="),
 				strings.HasPrefix(a, "--host-proc="), strings.HasPrefix(a, "--host-sys="),
 				strings.HasPrefix(a, "--tls-"):
 				continue
 			}
 			args = append(args, shellQuote(a))
 		}
-		script := fmt.Sprintf(`while [ -e %s ]; do sleep 0.2; done; exec %s %s --listen="$POD_IP:%d" --interval=%s --kubepods-cgroup=%s --tls-ca=%s --tls-cert=%s --tls-key=%s`,
-			shellQuote(e.stopFile(node)), shellQuote(e.gt), strings.Join(args, " "), agentPort, e.timing.agentInterval,
+		script := fmt.Sprintf(`while [ -e %s ]; do sleep 0.2; done; exec %s %s --listen="$POD_IP:%d" --probe-listen="$POD_IP:%d" --interval=%s --kubepods-cgroup=%s --tls-ca=%s --tls-cert=%s --tls-key=%s`,
+			shellQuote(e.stopFile(node)), shellQuote(e.gt), strings.Join(args, " "), agentPort, agentProbePort, e.timing.agentInterval,
 			shellQuote(filepath.Join(root, "kubepods")), shellQuote(e.agentCA.CertFile),
 			shellQuote(e.agentCert.CertFile), shellQuote(e.agentCert.KeyFile))
 		return []string{"/bin/sh", "-c", script}
