@@ -87,7 +87,8 @@ TEST_F(ManifestsTest, DocumentsSplitAtSeparatorLinesAsKubectlDoes) {
         "--- # second\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: b}\n---\n");
   auto keys = WorkloadsFromManifests((dir_ / "a.yaml").string(), "ns");
   ASSERT_TRUE(keys) << keys.error().ToString();
-  std::vector<WorkloadKey> want = {{"DaemonSet", "ns", "b"}, {"Deployment", "ns", "a"}};
+  std::vector<WorkloadKey> want = {{WorkloadKind::kDaemonSet, "ns", "b"},
+                                   {WorkloadKind::kDeployment, "ns", "a"}};
   EXPECT_EQ(*keys, want);
 
   Write("b.yaml", "apiVersion: apps/v1\n--- kind: Deployment\n");
