@@ -13,7 +13,7 @@ DEB_PACKAGES := cmake ninja-build g++ clang clang-format libclang-rt-14-dev \
   libboost-dev libboost-system-dev zlib1g-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev \
   iproute2 nftables procps util-linux openssl ccache jq
 
-.PHONY: all deps build build-asan test test-unit test-asan test-fuzz fuzz-long test-health test-e2e demo bench fmt lint clean
+.PHONY: all deps configure build build-asan test test-unit test-asan test-fuzz fuzz-long test-health test-e2e demo bench fmt lint clean
 
 all: build
 
@@ -27,8 +27,10 @@ deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 # ASan + UBSan, with clang so the libFuzzer targets build in the same tree.
@@ -67,7 +69,10 @@ test-health:
 test-e2e: build
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(BUILD); else echo "test-e2e: no end-to-end suite yet"; fi
 
-demo: build
+# Only what the demo runs: the groundtruth binary and the example workloads (not the tests,
+# benches or the lean agent).
+demo: configure
+	cmake --build $(BUILD) -j$(JOBS) --target groundtruth examples
 	@examples/demo.sh $(BUILD)/cli/groundtruth
 
 bench: build

@@ -77,6 +77,10 @@ int AgentMain(int argc, char** argv) {
       ->required();
   app.add_option("--tls-cert", server.tls_cert, "This agent's certificate (PEM)")->required();
   app.add_option("--tls-key", server.tls_key, "This agent's private key (PEM)")->required();
+  app.add_option("--tls-client-name", server.tls_client_name,
+                 "The name a client certificate must carry (DNS SAN, or CN without SANs); "
+                 "empty: any certificate the CA signed for clientAuth")
+      ->capture_default_str();
   app.add_option("--max-connections", max_connections,
                  "Authenticated client connections served at once (1-" +
                      std::to_string(kMaxConnectionsBound) +

@@ -9,7 +9,7 @@ namespace {
 
 void Metric(std::string& out, const char* name, const char* type, const char* help, double value) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", value);
+  std::snprintf(buf, sizeof buf, "%.15g", value);  // whole seconds of a Unix time exact
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
   out.append(name).append(" ").append(buf).append("\n");
@@ -75,6 +75,14 @@ std::string AgentMetrics::Render(const Ring& ring, MonotonicTime now) const {
   Metric(out, "groundtruth_agent_tls_handshake_failures_total", "counter",
          "TLS handshakes that failed (no, untrusted or wrong client certificate, bad protocol).",
          tls_handshake_failures.load());
+  Metric(out, "groundtruth_agent_tls_certificate_expiry_timestamp_seconds", "gauge",
+         "When the agent's serving certificate expires (Unix time).",
+         tls_certificate_expiry_seconds.load());
+  Metric(out, "groundtruth_agent_tls_reloads_total", "counter",
+         "Certificate rotations on disk picked up.", tls_reloads.load());
+  Metric(out, "groundtruth_agent_tls_reload_failing", "gauge",
+         "1 while the files on disk changed but do not load (the previous ones stay in use).",
+         tls_reload_failing.load());
   Metric(out, "groundtruth_agent_handshakes_abandoned_total", "counter",
          "Handshakes that never finished: deadline passed, evicted for a newcomer, or closed "
          "by the peer.",

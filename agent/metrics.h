@@ -28,6 +28,11 @@ struct AgentMetrics {
   std::atomic<uint64_t> connections_rejected{0};
   // The peer spoke TLS and failed: no, untrusted or wrong certificate, bad protocol.
   std::atomic<uint64_t> tls_handshake_failures{0};
+  // Our serving certificate: its expiry (Unix seconds), rotations picked up from disk, and
+  // whether the files on disk changed but do not load (the previous ones stay in use).
+  std::atomic<int64_t> tls_certificate_expiry_seconds{0};
+  std::atomic<uint64_t> tls_reloads{0};
+  std::atomic<int> tls_reload_failing{0};
   // The handshake never finished: deadline, evicted for a newcomer, or closed by the peer
   // (a port check, a scanner).
   std::atomic<uint64_t> handshakes_abandoned{0};

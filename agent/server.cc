@@ -20,6 +20,7 @@
 #include "agent/log.h"
 #include "agent/replies.h"
 #include "agent/server_detail.h"
+#include "tls/context.h"
 
 namespace gt::agent {
 
@@ -110,12 +111,24 @@ struct Shared {
   AgentMetrics& metrics;
   const Clock& clock;
   ServedNode node;
-  ssl::context tls{ssl::context::tls_server};
+  std::unique_ptr<tls::ReloadingContext> tls;  // set by Init
   Admission handshakes;
   Admission probes;
   ReplyBudget budget;
   SampleReplies replies;
 };
+
+// The TLS context for a connection being accepted now (rebuilt if the files rotated), and the
+// certificate's state on /metrics.
+std::shared_ptr<tls::Context> TlsForNewConnection(Shared& s) {
+  std::shared_ptr<tls::Context> context = s.tls->Current(s.clock.Monotonic());
+  const tls::CertificateFacts facts = s.tls->facts();
+  s.metrics.tls_certificate_expiry_seconds.store(
+      std::chrono::duration_cast<std::chrono::seconds>(facts.not_after.time_since_epoch()).count());
+  s.metrics.tls_reloads.store(s.tls->reloads());
+  s.metrics.tls_reload_failing.store(s.tls->last_error().has_value() ? 1 : 0);
+  return context;
+}
 
 Response TextResponse(int status, std::string body, const char* content_type = "text/plain") {
   Response res{static_cast<http::status>(status), 11};
@@ -284,7 +297,8 @@ std::string PeerAddress(const tcp::socket& socket) {
 class Session : public Admission::Holder, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Shared> shared, std::string peer)
-      : stream_(std::move(socket), shared->tls),
+      : context_(TlsForNewConnection(*shared)),
+        stream_(std::move(socket), *context_),
         shared_(std::move(shared)),
         peer_(std::move(peer)) {}
   ~Session() override {
@@ -454,6 +468,9 @@ class Session : public Admission::Holder, public std::enable_shared_from_this<Se
     return ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
+  // Declared before the stream, which is built on it: this connection keeps the files it
+  // started with, even if they rotate while it is open.
+  std::shared_ptr<tls::Context> context_;
   beast::ssl_stream<beast::tcp_stream> stream_;
   std::shared_ptr<Shared> shared_;
   std::string peer_;
@@ -598,37 +615,20 @@ void AdmitProbe(const std::shared_ptr<Shared>& shared, tcp::socket&& socket) {
   if (decision.ticket != 0) session->Start(decision.ticket);
 }
 
-Status LoadTls(ssl::context& tls, const ServerOptions& o) {
-  beast::error_code ec;
-  auto fail = [](const std::string& what, const std::string& path, const beast::error_code& e) {
-    return MakeError(ErrorCode::kInvalid, what + ": " + e.message(), path);
-  };
-  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                      ssl::context::single_dh_use,
-                  ec);
-  if (ec) return fail("TLS options", "", ec);
-  SSL_CTX* ctx = tls.native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // An idle connection gives its ~34 KiB of record buffers back between requests.
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  // TLS 1.2: forward-secret AEAD suites only (TLS 1.3 suites are all of that kind).
-  SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
-  tls.use_certificate_chain_file(o.tls_cert, ec);
-  if (ec) return fail("cannot load certificate", o.tls_cert, ec);
-  tls.use_private_key_file(o.tls_key, ssl::context::pem, ec);
-  if (ec) return fail("cannot load private key", o.tls_key, ec);
-  if (SSL_CTX_check_private_key(ctx) != 1) {
-    return MakeError(ErrorCode::kInvalid, "private key does not match the certificate", o.tls_key);
+Status LoadTls(Shared& shared) {
+  const ServerOptions& o = shared.options;
+  auto context =
+      tls::ReloadingContext::Create(tls::Files{o.tls_ca, o.tls_cert, o.tls_key},
+                                    tls::ContextOptions{tls::Side::kServer, o.tls_client_name},
+                                    o.tls_reload_check, shared.clock.Monotonic());
+  if (!context) return context.error();
+  shared.tls = std::move(*context);
+  for (const std::string& warning :
+       tls::CertificateWarnings(shared.tls->facts(), tls::Side::kServer, shared.clock.Wall(),
+                                std::chrono::hours(24 * 7))) {
+    LogWarning(o.tls_cert + ": " + warning);
   }
-  tls.load_verify_file(o.tls_ca, ec);
-  if (ec) return fail("cannot load CA", o.tls_ca, ec);
-  if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.tls_ca.c_str())) {
-    SSL_CTX_set_client_CA_list(ctx, names);  // tells clients which CA to present a cert from
-  }
-  tls.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-  if (ec) return fail("TLS verify mode", "", ec);
+  (void)TlsForNewConnection(shared);  // the metrics show the certificate from the start
   return OkStatus();
 }
 
@@ -660,7 +660,7 @@ class BeastServer final : public Server {
                        "mutual TLS needs --tls-ca, --tls-cert and --tls-key; the agent does not "
                        "serve plain HTTP");
     }
-    if (Status tls = LoadTls(shared_->tls, o); !tls) return tls;
+    if (Status tls = LoadTls(*shared_); !tls) return tls;
     Result<tcp::acceptor> tls_acceptor = Bind(ioc_, o.listen);
     if (!tls_acceptor) return tls_acceptor.error();
     std::optional<tcp::acceptor> probe_acceptor;

@@ -32,6 +32,12 @@ struct ServerOptions {
   std::string tls_ca;                   // PEM file: CA that client certificates must chain to
   std::string tls_cert;                 // PEM file: this agent's certificate (chain)
   std::string tls_key;                  // PEM file: its private key
+  // The name a client's certificate must carry (the controller's, as `groundtruth certs` and
+  // the cert-manager overlay issue it); empty: any client certificate the CA signed.
+  std::string tls_client_name = "groundtruth-controller";
+  // How often the three PEM files are looked at for a rotation (cert-manager, a Secret volume
+  // update): new connections get the new files, open ones keep theirs.
+  std::chrono::nanoseconds tls_reload_check = std::chrono::seconds(10);
   // host:port for plain-HTTP GET /healthz (liveness: the sampler's freshness, no data);
   // empty: no probe port.
   std::string probe_listen;

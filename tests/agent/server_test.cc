@@ -132,6 +132,42 @@ TEST_F(ServerTest, ClientWithCertificateFromTheCaGetsSamples) {
   EXPECT_NE(metrics.body.find("groundtruth_agent_last_sample_age_seconds 65\n"), std::string::npos);
 }
 
+TEST_F(ServerTest, CertificatesRotatedOnDiskServeNewConnections) {
+  ServerOptions options;
+  options.tls_reload_check = std::chrono::seconds(10);
+  StartServer(options);
+  ASSERT_EQ(Fetch("/v1/samples?since=3", &bundle_.controller).status, 200);
+  // A renewal with a new CA as well (the hardest case): files replaced by rename, as a
+  // Secret volume update or cert-manager does.
+  TlsBundleOptions tls;
+  tls.agent_ips = {"127.0.0.1"};
+  auto next = MakeTlsBundle(tls);
+  ASSERT_TRUE(next);
+  ASSERT_TRUE(WriteTlsBundle(*next, tls_dir_.path(), true));
+  // Before the next check the loaded files still serve.
+  EXPECT_EQ(Fetch("/v1/samples?since=3", &bundle_.controller).status, 200);
+  clock_.Advance(std::chrono::seconds(11));
+  Reply renewed = Get(server_->port(), "/v1/samples?since=3", next->ca.cert, &next->controller);
+  EXPECT_EQ(renewed.status, 200) << renewed.error;
+  EXPECT_NE(Fetch("/v1/samples?since=3", &bundle_.controller).status, 200);
+  Reply metrics = Get(server_->port(), "/metrics", next->ca.cert, &next->controller);
+  EXPECT_NE(metrics.body.find("groundtruth_agent_tls_reloads_total 1\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("groundtruth_agent_tls_reload_failing 0\n"), std::string::npos);
+}
+
+TEST_F(ServerTest, ClientCertificateForAnotherNameIsRefused) {
+  StartServer();
+  CertRequest request;
+  request.common_name = "intruder";
+  request.dns_names = {"intruder"};
+  request.client_auth = true;
+  auto intruder = IssueCert(bundle_.ca, request);  // the same CA, another name
+  ASSERT_TRUE(intruder);
+  EXPECT_NE(Fetch("/v1/samples?since=3", &*intruder).status, 200);
+  EXPECT_EQ(Fetch("/v1/samples?since=3", &bundle_.controller).status, 200);
+}
+
 std::string Gunzip(const std::string& gz) {
   z_stream z{};
   EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
