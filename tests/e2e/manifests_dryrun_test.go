@@ -103,7 +103,8 @@ func TestManifestsDryRun(t *testing.T) {
 	baseWorkloads := func(t *testing.T, objs []map[string]any) {
 		t.Helper()
 		for _, want := range [][2]string{{"DaemonSet", "groundtruth-agent"}, {"Deployment", "groundtruth-controller"},
-			{"Namespace", "groundtruth-system"}, {"NetworkPolicy", ""}, {"ClusterRole", ""}, {"ServiceAccount", "groundtruth-controller"}} {
+			{"Namespace", "groundtruth-system"}, {"NetworkPolicy", "groundtruth-agent"}, {"NetworkPolicy", "groundtruth-controller"},
+			{"ValidatingAdmissionPolicy", "groundtruth-controller-writes"}, {"ValidatingAdmissionPolicyBinding", "groundtruth-controller-writes"}, {"ClusterRole", ""}, {"ServiceAccount", "groundtruth-controller"}} {
 			found := false
 			for _, o := range objs {
 				found = found || (o["kind"] == want[0] && (want[1] == "" || str(o, "metadata", "name") == want[1]))
