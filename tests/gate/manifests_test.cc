@@ -67,8 +67,10 @@ TEST_F(ManifestsTest, DirectoryKeepsAppsV1WorkloadsWithDefaultNamespace) {
 // keeps one in ~/.cache/groundtruth-e2e/<version>/bin), else $PATH. Empty when neither
 // kubectl nor kustomize is there.
 std::string RendererSearchPath() {
-  if (const char* kubectl = std::getenv("GT_TEST_KUBECTL"); kubectl && *kubectl)
-    return fs::path(kubectl).parent_path().string();
+  if (const char* kubectl = std::getenv("GT_TEST_KUBECTL"); kubectl && *kubectl) {
+    const std::string dir = fs::path(kubectl).parent_path().string();
+    if (KustomizeCommand(".", dir)) return dir;
+  }
   const std::string path = SearchPathFromEnv();
   return KustomizeCommand(".", path) ? path : std::string();
 }
