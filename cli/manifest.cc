@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "common/quantity.h"
@@ -45,6 +47,12 @@ std::string JoinQuoted(const std::vector<std::string>& items) {
   }
   return out.empty() ? "none" : out;
 }
+
+// A container the rules can judge, and the field that names it in errors.
+struct JudgedContainer {
+  YAML::Node node;
+  std::string field;  // "spec.template.spec.initContainers[0]"
+};
 
 struct QuantityField {
   std::optional<uint64_t>* target;
@@ -155,7 +163,24 @@ Result<ManifestWorkload> FromDocument(const YAML::Node& doc, int document, const
     return MakeError(ErrorCode::kInvalid, where + ": " + containers_field + ": no containers", path,
                      LineOf(pod_spec));
   }
-  for (const auto& c : containers) w.containers.push_back(ScalarOr(c["name"]));
+  // What can be judged: the containers, then the native sidecars (init containers with
+  // restartPolicy: Always keep running beside them), as the controller does.
+  std::vector<JudgedContainer> judged;
+  for (size_t i = 0; i < containers.size(); ++i) {
+    judged.push_back({containers[i], containers_field + "[" + std::to_string(i) + "]"});
+  }
+  std::vector<std::string> run_to_completion;  // classic init containers: not judged
+  const YAML::Node init = pod_spec["initContainers"];
+  if (init && init.IsSequence()) {
+    for (size_t i = 0; i < init.size(); ++i) {
+      if (ScalarOr(init[i]["restartPolicy"]) == "Always") {
+        judged.push_back({init[i], pod_spec_field + ".initContainers[" + std::to_string(i) + "]"});
+      } else {
+        run_to_completion.push_back(ScalarOr(init[i]["name"]));
+      }
+    }
+  }
+  for (const JudgedContainer& c : judged) w.containers.push_back(ScalarOr(c.node["name"]));
 
   size_t chosen = 0;
   if (!selection.container.empty()) {
@@ -164,9 +189,15 @@ Result<ManifestWorkload> FromDocument(const YAML::Node& doc, int document, const
       if (w.containers[i] == selection.container) chosen = i;
     }
     if (chosen == w.containers.size()) {
+      const bool is_init = std::find(run_to_completion.begin(), run_to_completion.end(),
+                                     selection.container) != run_to_completion.end();
       return MakeError(ErrorCode::kNotFound,
-                       where + ": no container \"" + selection.container +
-                           "\"; containers: " + JoinQuoted(w.containers),
+                       where + ": no container \"" + selection.container + "\"" +
+                           (is_init ? " to judge: it is an init container that runs to "
+                                      "completion before the others start (only containers "
+                                      "and native sidecars, restartPolicy: Always, are judged)"
+                                    : "") +
+                           "; containers: " + JoinQuoted(w.containers),
                        path, LineOf(containers));
     }
   } else if (w.containers.size() > 1) {
@@ -175,8 +206,8 @@ Result<ManifestWorkload> FromDocument(const YAML::Node& doc, int document, const
                       " (choose with --container)");
   }
   w.container = w.containers[chosen];
-  const std::string field = containers_field + "[" + std::to_string(chosen) + "]";
-  Status resources = ReadResources(containers[chosen], field, path, where, w.declared);
+  const std::string& field = judged[chosen].field;
+  Status resources = ReadResources(judged[chosen].node, field, path, where, w.declared);
   if (!resources) return resources.error();
   if (!w.declared.memory_limit_bytes) {
     w.notes.push_back("container " + w.container +
@@ -212,12 +243,31 @@ Result<ManifestWorkload> ParseManifest(std::string_view yaml, const std::string&
             "document " + std::to_string(index) + ": expected a Kubernetes object (a map)", path,
             LineOf(doc));
       }
-      const std::string kind = ScalarOr(doc["kind"]);
-      if (!IsWorkloadKind(kind)) continue;
-      const std::string name = ScalarOr(doc["metadata"]["name"]);
-      seen.push_back(kind + "/" + name + " (document " + std::to_string(index) + ")");
-      if (!selection.workload_name.empty() && name != selection.workload_name) continue;
-      return FromDocument(doc, index, path, kind, selection);
+      // A v1 List (what `kubectl get -o yaml` writes) holds its objects in items.
+      const bool list = ScalarOr(doc["kind"]) == "List";
+      const YAML::Node items = doc["items"];
+      if (list && items && !items.IsNull() && !items.IsSequence()) {
+        return MakeError(ErrorCode::kInvalid,
+                         "document " + std::to_string(index) + " (List): items: expected a list",
+                         path, LineOf(items));
+      }
+      std::vector<YAML::Node> objects;
+      if (!list) objects.push_back(doc);
+      if (list && items && items.IsSequence()) {
+        for (const YAML::Node& item : items) objects.push_back(item);
+      }
+      for (size_t item = 0; item < objects.size(); ++item) {
+        const YAML::Node& object = objects[item];
+        if (!object.IsMap()) continue;
+        const std::string kind = ScalarOr(object["kind"]);
+        if (!IsWorkloadKind(kind)) continue;
+        const YAML::Node metadata = object["metadata"];
+        const std::string name = metadata && metadata.IsMap() ? ScalarOr(metadata["name"]) : "";
+        seen.push_back(kind + "/" + name + " (document " + std::to_string(index) +
+                       (list ? ", item " + std::to_string(item + 1) : "") + ")");
+        if (!selection.workload_name.empty() && name != selection.workload_name) continue;
+        return FromDocument(object, index, path, kind, selection);
+      }
     }
   } catch (const YAML::Exception& e) {
     // Shape surprises (a scalar where a map was expected) surface as exceptions in yaml-cpp.
@@ -237,6 +287,12 @@ Result<ManifestWorkload> ParseManifest(std::string_view yaml, const std::string&
 }
 
 Result<ManifestWorkload> ReadManifest(const std::string& path, const ManifestSelection& selection) {
+  if (path == kStdinPath) {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    if (std::cin.bad()) return MakeError(ErrorCode::kIo, "cannot read manifest", "stdin");
+    return ParseManifest(text.str(), "stdin", selection);
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return MakeError(ErrorCode::kInvalid, "is a directory, not a manifest file", path);

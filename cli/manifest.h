@@ -1,6 +1,8 @@
 // Reads the declared resources of one container from a Kubernetes manifest (Deployment,
-// StatefulSet, DaemonSet or Pod; multi-document YAML too). The only place YAML is parsed
-// for `run` and `check`; yaml-cpp exceptions stop here.
+// StatefulSet, DaemonSet or Pod; multi-document YAML, a v1 List's items, standard input).
+// Native sidecars (init containers with restartPolicy: Always) are containers here, as in
+// the controller; classic init containers run to completion first and are not judged. The only
+// place YAML is parsed for `run` and `check`; yaml-cpp exceptions stop here.
 #pragma once
 
 #include <map>
@@ -33,6 +35,9 @@ struct ManifestWorkload {
   // Things a person should know about the choice: "3 containers; judging the first, web".
   std::vector<std::string> notes;
 };
+
+// The path that means "read the manifest from standard input" (`-f -`, as kubectl).
+inline constexpr std::string_view kStdinPath = "-";
 
 // Errors name the file, the document index and the field: kNotFound (file, workload,
 // container), kMalformed (YAML syntax, with its line), kInvalid (a bad quantity or a field

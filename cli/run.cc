@@ -186,7 +186,8 @@ int RunMain(int argc, char** argv) {
   std::optional<uint64_t> pids_limit;
   std::vector<std::string> command;
   app.add_option("--manifest,-f", flags.manifest,
-                 "Deployment, StatefulSet, DaemonSet or Pod manifest (YAML)")
+                 "Deployment, StatefulSet, DaemonSet or Pod manifest (YAML, a v1 List too; "
+                 "- for standard input)")
       ->required();
   AddCommonFlags(app, flags);
   app.add_option("--window", window_text, "how long to observe, a Go duration")
@@ -356,7 +357,8 @@ int CheckMain(int argc, char** argv) {
                  "cgroup to judge: relative to the hierarchy root, or an absolute path under it")
       ->required();
   app.add_option("--manifest,-f", flags.manifest,
-                 "manifest declaring the limits (without it: judged on what the kernel enforces)");
+                 "manifest declaring the limits, - for standard input (without it: judged on "
+                 "what the kernel enforces)");
   AddCommonFlags(app, flags);
   app.add_option("--for", for_text, "how long to observe, a Go duration")->required();
   if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;

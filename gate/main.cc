@@ -240,8 +240,12 @@ int GateMain(int argc, char** argv) {
   app.add_option("--namespace,-n", flags.namespace_name,
                  "namespace of the workloads; with --manifests/-k, for objects without one");
   app.add_option("--selector,-l", flags.selector, "label selector, with --namespace");
-  app.add_option("--manifests,-f", flags.manifests, "a manifest file or a directory of them");
-  app.add_option("-k,--kustomize", flags.kustomization, "a kustomization directory");
+  app.add_option("--manifests,-f", flags.manifests,
+                 "a manifest file (YAML documents or a v1 List), a directory of them, or - "
+                 "for standard input");
+  app.add_option("-k,--kustomize", flags.kustomization,
+                 "a kustomization directory, rendered with `kubectl kustomize` or "
+                 "`kustomize build` (whichever is on PATH)");
   app.add_option("--soak", flags.soak, "how long the fresh verdict must stay True (default 0s)");
   app.add_option("--timeout", flags.timeout, "give up (exit 2) after this long (default 10m)");
   app.add_option("--output,-o", flags.output, "table, json or junit")

@@ -6,21 +6,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
+
+#include "gate/kustomize.h"
 
 namespace gt::gate {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kMaxDepth = 16;  // kustomizations nest; a cycle must not recurse forever
-
-struct Transform {
-  std::string namespace_name;  // empty: keep the object's
-  std::string prefix;
-  std::string suffix;
-};
 
 std::string Scalar(const YAML::Node& node) {
   return node && node.IsScalar() ? node.as<std::string>() : std::string();
@@ -68,11 +63,9 @@ Result<std::vector<Document>> SplitDocuments(const std::string& text, const fs::
   return docs;
 }
 
-// Objects of one YAML/JSON file, with List kinds flattened.
-Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
-  auto text = ReadFile(path);
-  if (!text) return text.error();
-  auto split = SplitDocuments(*text, path);
+// Objects of one YAML/JSON text, with List kinds flattened; `path` names it in errors.
+Status CollectText(const std::string& text, const fs::path& path, std::vector<WorkloadKey>& out) {
+  auto split = SplitDocuments(text, path);
   if (!split) return split.error();
   std::vector<YAML::Node> docs;
   for (const Document& doc : *split) {
@@ -111,6 +104,12 @@ Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
   return OkStatus();
 }
 
+Status CollectFile(const fs::path& path, std::vector<WorkloadKey>& out) {
+  auto text = ReadFile(path);
+  if (!text) return text.error();
+  return CollectText(*text, path, out);
+}
+
 std::optional<fs::path> KustomizationFile(const fs::path& dir) {
   for (const char* name : {"kustomization.yaml", "kustomization.yml", "Kustomization"}) {
     std::error_code ec;
@@ -124,12 +123,9 @@ bool IsManifestFile(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-Status CollectKustomization(const fs::path& dir, int depth, std::vector<WorkloadKey>& out);
-
-Status CollectPath(const fs::path& path, int depth, std::vector<WorkloadKey>& out) {
+Status CollectPath(const fs::path& path, std::vector<WorkloadKey>& out) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    if (KustomizationFile(path)) return CollectKustomization(path, depth + 1, out);
     std::vector<fs::path> files;
     for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->is_regular_file(ec) && IsManifestFile(it->path())) files.push_back(it->path());
@@ -147,53 +143,6 @@ Status CollectPath(const fs::path& path, int depth, std::vector<WorkloadKey>& ou
   return CollectFile(path, out);
 }
 
-Status CollectKustomization(const fs::path& dir, int depth, std::vector<WorkloadKey>& out) {
-  if (depth > kMaxDepth)
-    return MakeError(ErrorCode::kInvalid, "kustomizations nested too deep (a cycle?)",
-                     dir.string());
-  const auto file = KustomizationFile(dir);
-  if (!file) return MakeError(ErrorCode::kNotFound, "no kustomization.yaml", dir.string());
-  auto text = ReadFile(*file);
-  if (!text) return text.error();
-  YAML::Node k;
-  try {
-    k = YAML::Load(*text);
-  } catch (const YAML::Exception& e) {
-    return MakeError(ErrorCode::kMalformed, e.msg, file->string(), e.mark.line + 1);
-  }
-  if (!k.IsMap())
-    return MakeError(ErrorCode::kMalformed, "kustomization is not a mapping", file->string());
-  Transform t{Scalar(k["namespace"]), Scalar(k["namePrefix"]), Scalar(k["nameSuffix"])};
-  std::vector<WorkloadKey> inner;
-  for (const char* field : {"resources", "bases"}) {
-    const YAML::Node list = k[field];
-    if (!list) continue;
-    if (!list.IsSequence())
-      return MakeError(ErrorCode::kMalformed, fmt::format("{} is not a list", field),
-                       file->string());
-    for (const YAML::Node& entry : list) {
-      const std::string ref = Scalar(entry);
-      if (ref.empty())
-        return MakeError(ErrorCode::kMalformed, fmt::format("empty entry in {}", field),
-                         file->string());
-      if (ref.find("://") != std::string::npos || ref.starts_with("github.com/"))
-        return MakeError(ErrorCode::kInvalid,
-                         fmt::format("remote resource \"{}\" is not supported; render it with "
-                                     "`kubectl kustomize` and pass --manifests",
-                                     ref),
-                         file->string());
-      Status s = CollectPath(dir / ref, depth, inner);
-      if (!s) return s;
-    }
-  }
-  for (WorkloadKey& w : inner) {
-    if (!t.namespace_name.empty()) w.ns = t.namespace_name;
-    w.name = t.prefix + w.name + t.suffix;
-    out.push_back(std::move(w));
-  }
-  return OkStatus();
-}
-
 Result<std::vector<WorkloadKey>> Finish(std::vector<WorkloadKey> keys,
                                         const std::string& default_namespace,
                                         const std::string& origin) {
@@ -209,11 +158,34 @@ Result<std::vector<WorkloadKey>> Finish(std::vector<WorkloadKey> keys,
 
 }  // namespace
 
-Result<std::vector<WorkloadKey>> WorkloadsFromManifests(const std::string& path,
-                                                        const std::string& default_namespace) {
+Result<std::vector<WorkloadKey>> WorkloadsFromManifestText(const std::string& text,
+                                                           const std::string& origin,
+                                                           const std::string& default_namespace) {
   std::vector<WorkloadKey> keys;
   try {
-    Status s = CollectPath(path, 0, keys);
+    Status s = CollectText(text, origin, keys);
+    if (!s) return s.error();
+  } catch (const std::exception& e) {  // yaml-cpp conversions
+    return MakeError(ErrorCode::kMalformed, e.what(), origin);
+  }
+  return Finish(std::move(keys), default_namespace, origin);
+}
+
+Result<std::vector<WorkloadKey>> WorkloadsFromManifests(const std::string& path,
+                                                        const std::string& default_namespace,
+                                                        const std::string& search_path) {
+  if (path == kStdinPath) {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    if (std::cin.bad()) return MakeError(ErrorCode::kIo, "cannot read manifests", "stdin");
+    return WorkloadsFromManifestText(text.str(), "stdin", default_namespace);
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec) && KustomizationFile(path))
+    return WorkloadsFromKustomization(path, default_namespace, search_path);
+  std::vector<WorkloadKey> keys;
+  try {
+    Status s = CollectPath(path, keys);
     if (!s) return s.error();
   } catch (const std::exception& e) {  // yaml-cpp conversions, filesystem
     return MakeError(ErrorCode::kMalformed, e.what(), path);
@@ -222,15 +194,17 @@ Result<std::vector<WorkloadKey>> WorkloadsFromManifests(const std::string& path,
 }
 
 Result<std::vector<WorkloadKey>> WorkloadsFromKustomization(const std::string& dir,
-                                                            const std::string& default_namespace) {
-  std::vector<WorkloadKey> keys;
-  try {
-    Status s = CollectKustomization(dir, 0, keys);
-    if (!s) return s.error();
-  } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kMalformed, e.what(), dir);
-  }
-  return Finish(std::move(keys), default_namespace, dir);
+                                                            const std::string& default_namespace,
+                                                            const std::string& search_path) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || !KustomizationFile(dir))
+    return MakeError(ErrorCode::kNotFound,
+                     "not a kustomization: no kustomization.yaml, kustomization.yml or "
+                     "Kustomization in it",
+                     dir);
+  auto rendered = RenderKustomization(dir, search_path);
+  if (!rendered) return rendered.error();
+  return WorkloadsFromManifestText(*rendered, dir + " (rendered by kustomize)", default_namespace);
 }
 
 }  // namespace gt::gate

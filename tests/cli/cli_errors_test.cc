@@ -44,6 +44,15 @@ TEST(CliErrorsTest, NoWorkload) {
                    "no workload");
 }
 
+// `-f -` reads the manifest from standard input, for `run` and for `check`; errors name it.
+TEST(CliErrorsTest, DashManifestIsStandardInput) {
+  for (const std::string command : {"run -f - -- true", "check -f - --cgroup / --for 5s"}) {
+    Ran ran = RunCommand({"/bin/sh", "-c", "exec \"$0\" " + command + " < \"$1\"", kBin,
+                          kData + "/no_workload.yaml"});
+    ExpectUsageError(ran, "stdin: no workload");
+  }
+}
+
 TEST(CliErrorsTest, UnknownContainerListsTheKnownOnes) {
   Ran ran =
       Groundtruth({"run", "--manifest", kData + "/multi.yaml", "--container", "db", "--", "true"});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <sstream>
 #include <string>
 
 namespace gt::cli {
@@ -120,6 +122,71 @@ TEST(ManifestTest, ShapeSurprisesAreErrorsNotCrashes) {
   EXPECT_FALSE(ParseManifest(cases[0], "inline.yaml", {}));
   EXPECT_FALSE(ParseManifest(cases[4], "inline.yaml", {}));
   EXPECT_FALSE(ParseManifest(cases[5], "inline.yaml", {}));
+}
+
+TEST(ManifestTest, NativeSidecarIsJudgedAsAContainerClassicInitIsNot) {
+  Result<ManifestWorkload> app = ReadManifest(kData + "/native_sidecar.yaml", {});
+  ASSERT_TRUE(app) << app.error().ToString();
+  EXPECT_EQ(app->container, "app");
+  EXPECT_EQ(app->containers, (std::vector<std::string>{"app", "proxy"}));
+  EXPECT_EQ(app->declared.memory_limit_bytes, uint64_t{512} << 20);
+
+  Result<ManifestWorkload> proxy = ReadManifest(kData + "/native_sidecar.yaml", {"", "proxy"});
+  ASSERT_TRUE(proxy) << proxy.error().ToString();
+  EXPECT_EQ(proxy->container, "proxy");
+  EXPECT_EQ(proxy->declared.memory_limit_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(proxy->declared.cpu_limit_millicores, 200u);
+
+  // The migration runs before the pod starts; its 4Gi never bounds the running pod.
+  Result<ManifestWorkload> migrate = ReadManifest(kData + "/native_sidecar.yaml", {"", "migrate"});
+  ASSERT_FALSE(migrate);
+  EXPECT_EQ(migrate.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(migrate.error().message.find("runs to completion"), std::string::npos);
+  EXPECT_NE(migrate.error().message.find("app, proxy"), std::string::npos);
+
+  // A bad quantity in a sidecar names the init container's field.
+  Result<ManifestWorkload> bad = ParseManifest(
+      "kind: Pod\nspec:\n  containers: [{name: a}]\n  initContainers:\n"
+      "  - {name: s, restartPolicy: Always, resources: {limits: {memory: 2GiB}}}\n",
+      "inline.yaml", {"", "s"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("spec.initContainers[0].resources.limits.memory"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+TEST(ManifestTest, ListItemsAreTheObjects) {
+  Result<ManifestWorkload> first = ReadManifest(kData + "/list.yaml", {});
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_EQ(first->kind, "Deployment");
+  EXPECT_EQ(first->name, "web");
+  EXPECT_EQ(first->namespace_name, "shop");
+  EXPECT_EQ(first->declared.memory_limit_bytes, uint64_t{1} << 30);
+
+  Result<ManifestWorkload> db = ReadManifest(kData + "/list.yaml", {"db", ""});
+  ASSERT_TRUE(db) << db.error().ToString();
+  EXPECT_EQ(db->kind, "StatefulSet");
+  EXPECT_EQ(db->declared.memory_limit_bytes, uint64_t{2} << 30);
+
+  Result<ManifestWorkload> none = ReadManifest(kData + "/list.yaml", {"cache", ""});
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("StatefulSet/db (document 1, item 3)"), std::string::npos)
+      << none.error().message;
+
+  EXPECT_FALSE(ParseManifest("kind: List\nitems: {a: b}\n", "inline.yaml", {}));
+}
+
+TEST(ManifestTest, DashReadsStandardInput) {
+  std::istringstream input(
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+      "  - {name: a, resources: {limits: {memory: 1Mi}}}\n");
+  std::streambuf* saved = std::cin.rdbuf(input.rdbuf());
+  Result<ManifestWorkload> w = ReadManifest("-", {});
+  std::cin.rdbuf(saved);
+  ASSERT_TRUE(w) << w.error().ToString();
+  EXPECT_EQ(w->name, "p");
+  EXPECT_EQ(w->path, "stdin");
+  EXPECT_EQ(w->declared.memory_limit_bytes, uint64_t{1} << 20);
 }
 
 }  // namespace

@@ -165,6 +165,27 @@ TEST(RunCgroupTest, MemoryLimitAndProcessMembershipAreReal) {
   EXPECT_NE(ran.err.find("quota=10000"), std::string::npos) << ran.err;  // 100m of 100ms
 }
 
+// A native sidecar's limits, from a manifest on standard input, are the limits the run
+// enforces and judges against (64Mi and 200m; not the app's 512Mi, nor the classic init
+// container's 4Gi).
+TEST(RunCgroupTest, NativeSidecarFromStandardInputRunsUnderItsOwnLimits) {
+  REQUIRE_CGROUPS();
+  Ran ran = RunCommand({"/bin/sh", "-c", "m=\"$1\"; shift; exec \"$0\" \"$@\" < \"$m\"", kBin,
+                        kData + "/native_sidecar.yaml", "run", "-f", "-", "--container", "proxy",
+                        "--window", "2s", "--output", "json", "--", "sh", "-c",
+                        "d=$(awk -F: '$2==\"memory\"{print $3}' /proc/self/cgroup); "
+                        "echo limit=$(cat /sys/fs/cgroup/memory$d/memory.limit_in_bytes); "
+                        "c=$(awk -F: '$2==\"cpu\"{print $3}' /proc/self/cgroup); "
+                        "echo quota=$(cat /sys/fs/cgroup/cpu$c/cpu.cfs_quota_us)"});
+  EXPECT_NE(ran.exit_code, 3) << ran.err;  // judged (the verdict itself is not the point)
+  EXPECT_NE(ran.err.find("limit=67108864"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("quota=20000"), std::string::npos) << ran.err;  // 200m of 100ms
+  nlohmann::json doc = nlohmann::json::parse(ran.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << ran.out;
+  EXPECT_EQ(doc["workload"].value("container", ""), "proxy") << ran.out;
+  ExpectCgroupRemoved(ran.out);
+}
+
 TEST(RunCgroupTest, SigtermKillsTheWorkloadAndRemovesTheCgroups) {
   REQUIRE_CGROUPS();
   const std::string marker = ::testing::TempDir() + "/gt-sigterm-" + std::to_string(::getpid());

@@ -304,11 +304,15 @@ func TestGate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		manifest := fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: good\nspec:\n  replicas: %d\n", *d.Spec.Replicas)
+		// The overlay renames the base's "web" to "good" through a component's patch: the
+		// gate's old kustomize subset waited for "web"; the real kustomize names "good".
+		manifest := fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: %d\n", *d.Spec.Replicas)
 		files := map[string]string{
-			"deploy/base/deployment.yaml":             manifest + "---\napiVersion: v1\nkind: Service\nmetadata: {name: good}\n",
-			"deploy/base/kustomization.yaml":          "resources:\n- deployment.yaml\n",
-			"deploy/overlays/prod/kustomization.yaml": "namespace: " + ns + "\nresources:\n- ../../base\n",
+			"deploy/base/deployment.yaml":    manifest + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n",
+			"deploy/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+			"deploy/components/rename/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" +
+				"patches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: replace\n      path: /metadata/name\n      value: good\n",
+			"deploy/overlays/prod/kustomization.yaml": "namespace: " + ns + "\nresources:\n- ../../base\ncomponents:\n- ../../components/rename\n",
 		}
 		for rel, text := range files {
 			p := filepath.Join(work, rel)
@@ -319,7 +323,8 @@ func TestGate(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "KUBECONFIG=" + c.Kubeconfig,
+		// gate -k renders with the kubectl on PATH: the harness's own, ahead of any other.
+		env := []string{"PATH=" + bin + ":" + c.BinDir + ":" + os.Getenv("PATH"), "KUBECONFIG=" + c.Kubeconfig,
 			"SOAK=2s", "TIMEOUT=30s", "NAMESPACE=" + ns, "CI_ENVIRONMENT_SLUG=good"}
 		for _, line := range docCommands(t) {
 			os.Remove(filepath.Join(work, "gate-junit.xml"))
@@ -335,6 +340,20 @@ func TestGate(t *testing.T) {
 			if got := checkJUnit(t, string(doc)); got != "1 0 0 0" {
 				t.Errorf("%s: junit counts %q", line, got)
 			}
+		}
+
+		// A v1 List on standard input: what `kubectl get -o yaml` writes for a selection.
+		piped := runGate(t, ctx, work, env, "sh", "-c", "kubectl get deployments -n \"$NAMESPACE\" -l gate-case=good -o yaml | "+
+			"groundtruth gate --manifests - --soak \"$SOAK\" --timeout \"$TIMEOUT\" --output json")
+		if piped.code != 0 || !strings.Contains(piped.stdout, `"name": "good"`) {
+			t.Errorf("kubectl get -o yaml | gate --manifests -: exit %d\n%s", piped.code, piped.stdout)
+		}
+
+		// Without kubectl or kustomize on PATH, -k refuses (exit 3) and says what to install;
+		// it never falls back to a guess.
+		bare := runGate(t, ctx, work, []string{"PATH=" + bin}, gt, "gate", kube, "-k", "deploy/overlays/prod", "--timeout", "10s")
+		if bare.code != 3 || bare.stdout != "" || !strings.Contains(bare.stderr, "install kubectl") {
+			t.Errorf("-k without kubectl or kustomize: exit %d, stderr %q; want exit 3 naming what to install", bare.code, bare.stderr)
 		}
 	})
 }
