@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -260,8 +261,17 @@ class TaskScanner {
   bool dirty_ = true;
 };
 
+// Where a process's network namespace is, relative to the host's.
+enum class NetSharing {
+  kOwn,      // a namespace of its own: its counters are the workload's
+  kHost,     // the host's namespace (hostNetwork): its counters are the whole node's
+  kUnknown,  // cannot tell: its counters are not read, rather than risk the node's
+};
+
 // The target of /proc/<pid>/ns/net ("net:[4026531840]"); empty when it cannot be read.
-std::string NetNamespaceOf(const std::string& proc, const std::string& pid) {
+// Following that link needs ptrace read access to the process: an agent running as another
+// uid without CAP_SYS_PTRACE (the manifests run it as 65532 with none) gets EACCES.
+std::string NetNamespaceLink(const std::string& proc, const std::string& pid) {
   const std::string path = proc + "/" + pid + "/" + files::kNetNamespace;
   std::array<char, 64> target{};
   const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
@@ -269,17 +279,57 @@ std::string NetNamespaceOf(const std::string& proc, const std::string& pid) {
   return std::string(target.data(), static_cast<size_t>(n));
 }
 
-// The host's network namespace: PID 1's. Where PID 1's link cannot be read (a sandboxing
-// init that is not dumpable: EACCES even for root), kthreadd's (PID 2), since kernel threads
-// live in the initial namespaces.
-std::string HostNetNamespace(const std::string& proc) {
-  std::string init = NetNamespaceOf(proc, "1");
-  return init.empty() ? NetNamespaceOf(proc, "2") : init;
+std::string IdentityOf(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+std::string IdentityOf(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? IdentityOf(st) : "";
+}
+
+// The identity of /proc/<pid>/net/snmp: "dev:inode"; empty when it cannot be stat'ed. The
+// entries under /proc/<pid>/net are those of the process's network namespace, registered
+// once per namespace, so every process of one namespace sees the same inode and another
+// namespace's file has another. Unlike ns/net this needs no ptrace access (net/ is
+// world-readable), so it is what a non-root agent can tell namespaces apart by.
+std::string NetSnmpIdentity(const std::string& proc, const std::string& pid) {
+  const std::string path = proc + "/" + pid + "/" + files::kNetSnmp;
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? IdentityOf(st) : "";
+}
+
+// The host's network namespace's identity: PID 1's, or kthreadd's (PID 2) where PID 1's
+// cannot be read (a sandboxing init that is not dumpable: EACCES even for root), since
+// kernel threads live in the initial namespaces.
+std::string HostIdentity(const std::string& proc,
+                         std::string (*identity)(const std::string&, const std::string&)) {
+  std::string init = identity(proc, "1");
+  return init.empty() ? identity(proc, "2") : init;
+}
+
+std::string HostNetSnmpIdentity(const std::string& proc) {
+  return HostIdentity(proc, &NetSnmpIdentity);
+}
+
+// Where `pid`'s network namespace is, judged by the first kind of identity that can be read
+// both for it and for the host's namespace (two kinds are never compared with each other).
+NetSharing NetSharingOf(const std::string& proc, int32_t pid) {
+  const std::string who = std::to_string(pid);
+  for (auto identity : {&NetNamespaceLink, &NetSnmpIdentity}) {
+    const std::string own = identity(proc, who);
+    if (own.empty()) continue;
+    const std::string host = HostIdentity(proc, identity);
+    if (host.empty()) continue;
+    return own == host ? NetSharing::kHost : NetSharing::kOwn;
+  }
+  return NetSharing::kUnknown;
 }
 
 // Network counters of the cgroup's namespace, read through one of its processes. A process
 // in the host's namespace (that of PID 1, e.g. a hostNetwork pod) would report the whole
-// node's TCP traffic as the workload's: its counters are left out (net stays empty).
+// node's TCP traffic as the workload's: its counters are left out (net stays empty), and so
+// are those of a process whose namespace cannot be placed.
 class NetScanner {
  public:
   std::optional<NetReading> Read(const std::string& proc, const std::vector<int32_t>& pids) {
@@ -287,11 +337,13 @@ class NetScanner {
       Clear();
       return std::nullopt;
     }
-    // A process found in the host's namespace is looked at again on every read: a launcher
-    // such as `ip netns exec` or a runtime shim starts in the host's namespace and enters
-    // the pod's just before exec, under the same pid. Decided once, a sample taken in that
-    // instant would leave the container without network readings for its whole life.
-    if (host_network_ && NetNamespaceOf(proc, std::to_string(pid_)) != host_namespace_) Clear();
+    // A process not known to have a namespace of its own is looked at again on every read:
+    // a launcher such as `ip netns exec` or a runtime shim starts in the host's namespace
+    // and enters the pod's just before exec, under the same pid. Decided once, a sample taken
+    // in that instant would leave the container without network readings for its whole life.
+    if (pid_ != 0 && sharing_ != NetSharing::kOwn && NetSharingOf(proc, pid_) != sharing_) {
+      Clear();
+    }
     if (pid_ == 0 || !std::binary_search(pids.begin(), pids.end(), pid_)) {
       Clear();
       for (int32_t pid : pids) {
@@ -299,7 +351,7 @@ class NetScanner {
       }
       if (pid_ == 0) return std::nullopt;
     }
-    if (host_network_) return std::nullopt;
+    if (sharing_ != NetSharing::kOwn) return std::nullopt;
     auto snmp_text = PreadAll(snmp_.get(), snmp_path_, "");
     if (!snmp_text) return Cleared();
     auto snmp = ParseNetSnmp(*snmp_text, snmp_path_);
@@ -318,7 +370,7 @@ class NetScanner {
   }
 
   void AppendPaths(std::vector<std::string>& out) const {
-    if (pid_ != 0 && !host_network_) {
+    if (pid_ != 0 && sharing_ == NetSharing::kOwn) {
       out.push_back(snmp_path_);
       out.push_back(dev_path_);
     }
@@ -326,7 +378,7 @@ class NetScanner {
 
   void Clear() {
     pid_ = 0;
-    host_network_ = false;
+    sharing_ = NetSharing::kUnknown;
     snmp_.Reset();
     dev_.Reset();
   }
@@ -338,11 +390,14 @@ class NetScanner {
   }
 
   bool OpenFor(const std::string& proc, int32_t pid) {
-    const std::string own = NetNamespaceOf(proc, std::to_string(pid));
-    if (!own.empty() && own == HostNetNamespace(proc)) {
+    const NetSharing sharing = NetSharingOf(proc, pid);
+    if (sharing != NetSharing::kOwn) {
+      // Kept (and looked at again next read) only while the process still exists.
+      if (sharing == NetSharing::kUnknown && ::access(ProcPath(proc, pid, "").c_str(), F_OK) != 0) {
+        return false;
+      }
       pid_ = pid;
-      host_network_ = true;
-      host_namespace_ = own;
+      sharing_ = sharing;
       return true;
     }
     std::string snmp_path = ProcPath(proc, pid, files::kNetSnmp);
@@ -350,7 +405,12 @@ class NetScanner {
     Fd snmp(::open(snmp_path.c_str(), O_RDONLY | O_CLOEXEC));
     Fd dev(::open(dev_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!snmp.valid() || !dev.valid()) return false;
+    // Checked again on the file opened, which stays with the namespace it was opened in:
+    // a process that entered the host's namespace between the check and the open.
+    const std::string host = HostNetSnmpIdentity(proc);
+    if (!host.empty() && IdentityOf(snmp.get()) == host) return false;
     pid_ = pid;
+    sharing_ = NetSharing::kOwn;
     snmp_ = std::move(snmp);
     dev_ = std::move(dev);
     snmp_path_ = std::move(snmp_path);
@@ -359,8 +419,7 @@ class NetScanner {
   }
 
   int32_t pid_ = 0;
-  bool host_network_ = false;
-  std::string host_namespace_;
+  NetSharing sharing_ = NetSharing::kUnknown;
   Fd snmp_, dev_;
   std::string snmp_path_, dev_path_;
 };

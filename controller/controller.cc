@@ -227,6 +227,7 @@ reconcile::WorkloadObservation Controller::Observe(
       container.pod = pod->name;
       container.node = pod->node;
       container.declared = spec.declared;
+      container.host_network = pod->host_network;
       if (!never_scraped) {
         container.readings = std::move(*readings);
         judged->emplace_back(pod->uid, state->id);

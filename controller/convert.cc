@@ -23,6 +23,11 @@ std::string Str(const json& object, const char* key) {
   return field != nullptr && field->is_string() ? field->get<std::string>() : std::string();
 }
 
+bool Bool(const json& object, const char* key) {
+  const json* field = Field(object, key);
+  return field != nullptr && field->is_boolean() && field->get<bool>();
+}
+
 int64_t Int(const json& object, const char* key) {
   const json* field = Field(object, key);
   return field != nullptr && field->is_number_integer() ? field->get<int64_t>() : 0;
@@ -310,6 +315,7 @@ Result<Pod> PodFromJson(const json& object) {
     const json& spec = Obj(object, "spec");
     const json& status = Obj(object, "status");
     out.node = Str(spec, "nodeName");
+    out.host_network = Bool(spec, "hostNetwork");
     out.ip = Str(status, "podIP");
     out.phase = Str(status, "phase");
     out.ready = PodReady(status);
@@ -416,7 +422,7 @@ void TrimPod(json& object) {
   TrimMetadata(object, false);
   auto spec = object.find("spec");
   if (spec != object.end()) {
-    KeepOnly(*spec, {"nodeName", "containers", "initContainers"});
+    KeepOnly(*spec, {"nodeName", "hostNetwork", "containers", "initContainers"});
     if (spec->is_object()) {
       if (spec->contains("containers")) TrimContainers((*spec)["containers"]);
       if (spec->contains("initContainers")) TrimContainers((*spec)["initContainers"]);

@@ -89,8 +89,9 @@ struct Pod {
   std::string ip;
   std::string phase;
   bool ready = false;
-  bool terminating = false;  // metadata.deletionTimestamp set
-  std::string owner_kind;    // controller ownerReference
+  bool terminating = false;   // metadata.deletionTimestamp set
+  bool host_network = false;  // spec.hostNetwork: its network namespace is the node's
+  std::string owner_kind;     // controller ownerReference
   std::string owner_uid;
   std::string pod_template_hash;         // label pod-template-hash (Deployment pods)
   std::string controller_revision_hash;  // label controller-revision-hash (STS, DS)

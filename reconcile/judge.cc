@@ -405,7 +405,9 @@ Tick ProcessesBlockedTick(const Instance& in, size_t i, const Policy::ProcessesB
 Tick NetworkDegradedTick(const Instance& in, size_t i, const Policy::NetworkDegraded& p) {
   const CStep& s = in.steps[i];
   Tick k;
-  if (s.gap) return k;
+  // A hostNetwork pod's namespace is the node's: its counters are every workload's traffic.
+  // The agent leaves them out too; this holds for readings that carry them anyway.
+  if (s.gap || in.obs->host_network) return k;
   auto retrans = [](const CStep& x) -> std::optional<Ratio> {
     if (!x.prev->net || !x.cur->net) return std::nullopt;
     std::optional<uint64_t> r = Rise(x.prev->net->tcp_retrans_segs, x.cur->net->tcp_retrans_segs);
@@ -858,6 +860,7 @@ ContainerObservation Identity(const ContainerObservation& c) {
   who.pod = c.pod;
   who.node = c.node;
   who.declared = c.declared;
+  who.host_network = c.host_network;
   return who;
 }
 
@@ -892,6 +895,23 @@ void Inherit(InstanceTrack& track, std::map<std::string, Legacy>& legacies,
   // And the time its predecessors were observed: the generation's, not the pod's.
   track.covered = it->second.track.covered;
   legacies.erase(it);
+}
+
+// The network rule does not apply to a hostNetwork pod; said rather than passed silently.
+std::optional<Evidence> HostNetworkNote(const std::vector<Instance>& instances) {
+  for (const Instance& in : instances) {
+    if (!in.obs->host_network) continue;
+    Evidence e;
+    e.reason = std::string(reason::kNetworkDegraded);
+    e.container = in.obs->container;
+    e.pod = in.obs->pod;
+    e.node = in.obs->node;
+    e.signal = "TCP retransmits";
+    e.detail = std::string(reason::kNetworkDegraded) + " not judged: pod " + in.obs->pod +
+               " is hostNetwork, and its network namespace's TCP counters are the whole node's";
+    return e;
+  }
+  return std::nullopt;
 }
 
 std::string NodeNotes(const std::vector<Evidence>& notes) {
@@ -1071,6 +1091,7 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
     }
   }
 
+  const std::optional<Evidence> host_network = HostNetworkNote(instances);
   if (!findings.empty()) {
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
       auto key = [](const Finding& f) {
@@ -1104,10 +1125,12 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
     }
     verdict.message += NodeNotes(node_notes);
     verdict.evidence.insert(verdict.evidence.end(), node_notes.begin(), node_notes.end());
+    if (host_network) verdict.evidence.push_back(*host_network);
     return j;
   }
 
   verdict.evidence = node_notes;
+  if (host_network) verdict.evidence.push_back(*host_network);
   const nanoseconds since_start = now - obs.observing_since;
   if (since_start < p.observation.window) {
     verdict.status = ConditionStatus::kUnknown;
@@ -1184,6 +1207,7 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   if (ct.peaks.quota_cores)
     msg += ", CPU throttled " + FormatPercent(ct.peaks.cpu_throttled) + " of periods";
   if (instances.size() > 1) msg += "; " + std::to_string(instances.size()) + " containers judged";
+  if (host_network) msg += "; " + host_network->detail;
   verdict.status = ConditionStatus::kTrue;
   verdict.reason = reason::kCompliant;
   verdict.message = msg + NodeNotes(node_notes);

@@ -25,6 +25,9 @@ struct ContainerObservation {
   std::string pod;
   std::string node;
   DeclaredLimits declared;
+  // The pod shares the node's network namespace (spec.hostNetwork): its TCP counters would
+  // be the whole node's, so the network rule does not judge it.
+  bool host_network = false;
   // Oldest first. Gaps (missed scrapes) and counter resets (restarts) are expected.
   std::vector<CgroupReading> readings;
 };

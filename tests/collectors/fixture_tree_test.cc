@@ -229,6 +229,45 @@ TEST_P(FixtureHostTest, HostNetworkNamespaceIsNotRead) {
   EXPECT_FALSE(r->net.has_value());
 }
 
+// Without ptrace access (a non-root agent), ns/net cannot be followed: the namespace is told
+// by the inode of net/snmp, which every process of one namespace shares. Here the process's
+// net/snmp is PID 1's file (a hard link, as the kernel's per-namespace entry would be).
+TEST_P(FixtureHostTest, HostNamespaceToldByNetSnmpInodeWhenTheLinkIsUnreadable) {
+  testing::TempTree tree;
+  tree.CopyFrom(std::string(GT_FIXTURES_DIR) + "/" + GetParam().name);
+  const HostPaths host{tree.root() + "/proc", tree.root() + "/cgroup"};
+  std::filesystem::remove(tree.Path("proc/4242/ns/net"));
+  std::filesystem::create_directories(tree.Path("proc/1/net"));
+  std::filesystem::create_hard_link(tree.Path("proc/4242/net/snmp"), tree.Path("proc/1/net/snmp"));
+  auto reader = CgroupReader::Open(host, GetParam().layout, BurstableContainer());
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  auto r = (*reader)->Read(seconds(1));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_FALSE(r->net.has_value());
+
+  // A copy is another file: another namespace, whose counters are the container's.
+  std::filesystem::remove(tree.Path("proc/1/net/snmp"));
+  std::filesystem::copy_file(tree.Path("proc/4242/net/snmp"), tree.Path("proc/1/net/snmp"));
+  auto again = (*reader)->Read(seconds(2));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_TRUE(again->net.has_value());
+}
+
+// Neither identity can be compared with the host's (no ns/net link, no PID 1 or 2 net/snmp):
+// the reading is left out rather than risk attributing the node's counters.
+TEST_P(FixtureHostTest, NamespaceThatCannotBePlacedIsNotRead) {
+  testing::TempTree tree;
+  tree.CopyFrom(std::string(GT_FIXTURES_DIR) + "/" + GetParam().name);
+  const HostPaths host{tree.root() + "/proc", tree.root() + "/cgroup"};
+  std::filesystem::remove(tree.Path("proc/4242/ns/net"));
+  auto reader = CgroupReader::Open(host, GetParam().layout, BurstableContainer());
+  ASSERT_TRUE(reader) << reader.error().ToString();
+  auto r = (*reader)->Read(seconds(1));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->process_count, 1u);
+  EXPECT_FALSE(r->net.has_value());
+}
+
 // `ip netns exec` and runtime shims start in the host's namespace and enter the pod's before
 // exec, under the same pid: a sample taken before the switch must not decide for good.
 TEST_P(FixtureHostTest, ProcessThatLeavesTheHostNamespaceIsReadAfterwards) {

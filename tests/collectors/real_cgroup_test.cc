@@ -3,12 +3,16 @@
 #include "tests/collectors/real_cgroup.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -153,6 +157,90 @@ TEST_F(RealCgroupTest, NetworkCountersOnlyFromANamespaceOfItsOwn) {
   for (const std::string& path : host_reader->OpenFilePaths()) {
     EXPECT_EQ(path.find("/net/"), std::string::npos) << path;
   }
+}
+
+// The agent runs as uid 65532 without capabilities (manifests/base/agent.yaml). Such a
+// reader may not follow another user's /proc/<pid>/ns/net (ptrace access mode), yet it must
+// still tell a process in the host's namespace from one with a namespace of its own: the
+// former's counters are the whole node's. The readers run in a child that dropped to the
+// manifest's identity; the processes read belong to root, as a pod's do to their own users.
+struct UnprivilegedNetRead {
+  uint32_t uid = 0;
+  uint64_t effective_caps = ~uint64_t{0};
+  bool namespace_link_readable = true;  // /proc/1/ns/net: false is the case under test
+  bool own_ok = false, own_net = false, host_ok = false, host_net = false;
+  uint64_t own_out_segs = ~uint64_t{0};
+};
+
+TEST_F(RealCgroupTest, NetworkCountersAsTheManifestsUserWithoutCapabilities) {
+  ASSERT_TRUE(sandbox_->Make("own"));
+  ASSERT_TRUE(sandbox_->Make("host"));
+  pid_t own = SpawnReady("own", [](int ready) {
+    if (::unshare(CLONE_NEWNET) != 0) ::_exit(2);
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(own, 0);
+  pid_t host = SpawnReady("host", [](int ready) {
+    SayReady(ready);
+    for (;;) ::pause();
+  });
+  ASSERT_GT(host, 0);
+  const std::string own_rel = sandbox_->Rel("own"), host_rel = sandbox_->Rel("host");
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  pid_t reader = ::fork();
+  ASSERT_GE(reader, 0);
+  if (reader == 0) {
+    ::close(out[0]);
+    UnprivilegedNetRead r;
+    constexpr uid_t kAgent = 65532;
+    // Groups, then gid, then uid: changing every uid away from 0 clears the permitted and
+    // effective capability sets (capabilities(7), no SECBIT_KEEP_CAPS).
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(kAgent, kAgent, kAgent) != 0 ||
+        ::setresuid(kAgent, kAgent, kAgent) != 0) {
+      ::_exit(3);
+    }
+    r.uid = ::getuid();
+    struct __user_cap_header_struct header {
+      _LINUX_CAPABILITY_VERSION_3, 0
+    };
+    struct __user_cap_data_struct data[2]{};
+    if (::syscall(SYS_capget, &header, data) == 0) {
+      r.effective_caps = data[0].effective | (uint64_t{data[1].effective} << 32);
+    }
+    std::array<char, 64> link{};
+    r.namespace_link_readable =
+        ::readlink((host_.proc + "/1/ns/net").c_str(), link.data(), link.size()) > 0;
+    auto read = [&](const std::string& rel, bool& ok, bool& net) -> std::optional<NetReading> {
+      auto opened = CgroupReader::Open(host_, layout_, rel);
+      if (!opened) return std::nullopt;
+      auto reading = (*opened)->Read(Now());
+      ok = reading.has_value();
+      net = ok && reading->net.has_value();
+      return ok ? reading->net : std::nullopt;
+    };
+    if (auto n = read(own_rel, r.own_ok, r.own_net)) r.own_out_segs = n->tcp_out_segs;
+    read(host_rel, r.host_ok, r.host_net);
+    (void)!::write(out[1], &r, sizeof r);
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  UnprivilegedNetRead r;
+  ASSERT_TRUE(testing::WaitReadable(out[0], 20s));
+  const ssize_t n = ::read(out[0], &r, sizeof r);
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(reader, &status, 0), reader);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "reader child status " << status;
+  ASSERT_EQ(n, static_cast<ssize_t>(sizeof r));
+  EXPECT_EQ(r.uid, 65532u);
+  EXPECT_EQ(r.effective_caps, 0u);
+  EXPECT_FALSE(r.namespace_link_readable) << "this kernel lets uid 65532 follow PID 1's ns/net";
+  ASSERT_TRUE(r.own_ok && r.host_ok);
+  EXPECT_TRUE(r.own_net) << "a namespace of its own is read without privileges";
+  EXPECT_EQ(r.own_out_segs, 0u);  // its own fresh namespace's, not the node's
+  EXPECT_FALSE(r.host_net) << "the node's TCP counters were attributed to the container";
 }
 
 // The incident groundtruth exists for, in small: anonymous memory plus a file re-read in a

@@ -467,6 +467,24 @@ TEST_F(ControllerTest, ScrapedReadingsArePairedWithContainersOnOurClock) {
   EXPECT_EQ(ctl_->PlanScrapes()[0].since, 0u);
 }
 
+// The judge learns which pods share the node's network namespace: the pod's spec, not the
+// agent, is the authority on hostNetwork.
+TEST_F(ControllerTest, HostNetworkOfThePodReachesTheJudge) {
+  Populate(*ctl_);
+  json pod = PodJson("web-1-a", "p1", "ReplicaSet", "rs1", "node-1", "c-web");
+  pod["spec"]["hostNetwork"] = true;
+  TrimPod(pod);  // as the informer stores it
+  ctl_->UpsertPod(MustPod(pod));
+  auto plan = ctl_->PlanScrapes();
+  ASSERT_EQ(plan.size(), 1u);
+  ctl_->IngestScrape(plan[0], Samples(1, clock_.Monotonic(), {{"p1", "c-web"}, {"p2", "c-db"}}));
+  ctl_->RunPass();
+  ASSERT_EQ(judge_.observations[kWeb].containers.size(), 1u);
+  EXPECT_TRUE(judge_.observations[kWeb].containers[0].host_network);
+  ASSERT_EQ(judge_.observations[kDb].containers.size(), 1u);
+  EXPECT_FALSE(judge_.observations[kDb].containers[0].host_network);
+}
+
 TEST_F(ControllerTest, FailingOrGarbageAgentLeavesReadingsMissingNeverInvented) {
   ControllerOptions options;
   options.new_container_grace = 20s;

@@ -175,6 +175,20 @@ TEST(Convert, TrimmedObjectsConvertTheSame) {
   EXPECT_TRUE(b.ready);
 }
 
+// spec.hostNetwork decides whether the network rule applies: read, and kept by the trim the
+// informer applies before the pod is stored.
+TEST(Convert, HostNetworkIsReadAndSurvivesTheTrim) {
+  json pod = PodJson("agent-x", "p1", "DaemonSet", "ds1", "n1", "c1");
+  EXPECT_FALSE(MustPod(pod).host_network);
+  pod["spec"]["hostNetwork"] = true;
+  json trimmed = pod;
+  TrimPod(trimmed);
+  EXPECT_TRUE(MustPod(pod).host_network);
+  EXPECT_TRUE(MustPod(trimmed).host_network);
+  pod["spec"]["hostNetwork"] = "true";  // not a boolean: not taken for one
+  EXPECT_FALSE(MustPod(pod).host_network);
+}
+
 // Found by controller_convert_fuzz: TrimPod threw (nlohmann type_error 307) on an object
 // whose metadata is not a map, where convert.h promises never to throw; the informer
 // thread would have ended the controller. The conversions reject such objects anyway.

@@ -282,5 +282,39 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"retransmits_on_too_few_segments", Net(20, 5), reason::kCompliant}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// A hostNetwork pod's namespace is the node's: retransmits read there are every workload's
+// traffic, so the network rule does not judge it, and the verdict says so rather than
+// passing it silently. Its other rules still apply.
+TEST(HostNetwork, RetransmitsAreNotJudgedAndTheVerdictSaysWhy) {
+  std::vector<CgroupReading> s = Series(Healthy(), kSteps, kEvery, Net(10000, 500));
+  ContainerObservation c = Container(s);
+  c.host_network = true;
+  Judgement j = Judge(Workload({c}), DefaultPolicy(), JudgeState{}, s.back().time);
+  EXPECT_EQ(j.verdict.status, ConditionStatus::kTrue) << j.verdict.message;
+  EXPECT_EQ(j.verdict.reason, reason::kCompliant);
+  EXPECT_NE(j.verdict.message.find("NetworkDegraded not judged: pod " + c.pod + " is hostNetwork"),
+            std::string::npos)
+      << j.verdict.message;
+  ASSERT_EQ(j.verdict.evidence.size(), 1u);
+  EXPECT_EQ(j.verdict.evidence[0].reason, reason::kNetworkDegraded);
+  EXPECT_EQ(j.verdict.evidence[0].pod, c.pod);
+
+  // The same readings from a pod with a namespace of its own are judged.
+  c.host_network = false;
+  EXPECT_EQ(Judge(Workload({c}), DefaultPolicy(), JudgeState{}, s.back().time).verdict.reason,
+            reason::kNetworkDegraded);
+
+  // Another rule still finds a hostNetwork pod; the note goes with its evidence.
+  std::vector<CgroupReading> stalled =
+      Series(Healthy(), kSteps, kEvery, Both(Net(10000, 500), MemoryStall(0.34)));
+  ContainerObservation t = Container(stalled);
+  t.host_network = true;
+  Judgement k = Judge(Workload({t}), DefaultPolicy(), JudgeState{}, stalled.back().time);
+  EXPECT_EQ(k.verdict.reason, reason::kMemoryThrashing) << k.verdict.message;
+  ASSERT_FALSE(k.verdict.evidence.empty());
+  EXPECT_EQ(k.verdict.evidence.back().reason, reason::kNetworkDegraded);
+  EXPECT_NE(k.verdict.evidence.back().detail.find("not judged"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gt::reconcile

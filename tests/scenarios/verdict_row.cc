@@ -170,7 +170,7 @@ Replay ReplayJudge(const Recorded& rec, const reconcile::Policy& policy,
   reconcile::WorkloadObservation obs;
   obs.generation = 1;
   obs.observing_since = r.front().time;
-  obs.containers.push_back({"workload", "run", "node", declared, {}});
+  obs.containers.push_back({"workload", "run", "node", declared, /*host_network=*/false, {}});
   size_t n = 0;
   for (const CgroupReading& reading : r) {
     obs.containers[0].readings.push_back(reading);
