@@ -50,6 +50,17 @@ struct ListResult {
   std::string resource_version;  // of the list: where a watch continues from
 };
 
+// Takes a list as it arrives, page by page, so that a caller keeps only what it needs of each
+// item: a page's text and parse are freed before the next page is asked for, and memory
+// follows what is kept, not what the server sent.
+struct ListSink {
+  // Each item of each page, in the server's order.
+  std::function<void(Json&& item)> on_item;
+  // The list starts over from the beginning (a continue token expired and the client falls
+  // back to one unpaginated list): forget the items received so far.
+  std::function<void()> on_restart;
+};
+
 enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark, kError };
 const char* WatchEventTypeName(WatchEventType t);
 
@@ -77,6 +88,10 @@ class KubeClient {
   virtual Result<ApiResponse> Get(const std::string& path) = 0;
   // Follows `continue` tokens to the end; restarts unpaginated if a token expires (410).
   virtual Result<ListResult> List(const std::string& path, const ListOptions& options) = 0;
+  // The same list, handed to `sink` page by page as the pages arrive; returns the list's
+  // resourceVersion. The default collects List(): clients that page (RestClient) override it.
+  virtual Result<std::string> ListEach(const std::string& path, const ListOptions& options,
+                                       const ListSink& sink);
   // Blocks on the caller's thread, calling `on_event` for each event, until: the server ends
   // the watch (Ok), `stop` is requested (Ok), the connection fails (kUnavailable), or the
   // resource version is too old (kGone: relist). Bookmarks are delivered too.

@@ -125,28 +125,32 @@ Status Informer::Relist() {
                           : resource_version_.empty()   ? "0"
                                                         : resource_version_;
   }
-  auto list = client_.List(options_.path, lo);
-  if (!list) {
-    if (list.error().code == ErrorCode::kGone) {
+  // Each page's items are trimmed and keyed as the page arrives, so the list costs what the
+  // store keeps plus one page, not every object in full.
+  std::map<std::string, ObjectPtr> fresh;
+  ListSink sink;
+  sink.on_item = [this, &fresh](Json&& item) {
+    if (options_.transform) options_.transform(item);
+    std::string key = ObjectKey(item);
+    if (key.empty()) return;
+    fresh.emplace(std::move(key), std::make_shared<const Json>(std::move(item)));
+  };
+  sink.on_restart = [&fresh] { fresh.clear(); };
+  auto listed = client_.ListEach(options_.path, lo, sink);
+  if (!listed) {
+    if (listed.error().code == ErrorCode::kGone) {
       std::unique_lock lock(store_mu_);
       resource_version_unavailable_ = true;
     }
-    return list.error();
+    return listed.error();
   }
   std::lock_guard dispatch(dispatch_mu_);
-  std::map<std::string, ObjectPtr> fresh;
-  for (Json& item : list->items) {
-    if (options_.transform) options_.transform(item);
-    std::string key = ObjectKey(item);
-    if (key.empty()) continue;
-    fresh.emplace(std::move(key), std::make_shared<const Json>(std::move(item)));
-  }
   std::map<std::string, ObjectPtr> old;
   {
     std::unique_lock lock(store_mu_);
     old.swap(store_);
     store_ = fresh;
-    resource_version_ = list->resource_version;
+    resource_version_ = std::move(*listed);
     resource_version_unavailable_ = false;
   }
   for (const auto& [key, obj] : fresh) {

@@ -519,6 +519,17 @@ Result<ApiResponse> RestClient::Get(const std::string& path) {
 
 Result<ListResult> RestClient::List(const std::string& path, const ListOptions& o) {
   ListResult out;
+  ListSink sink;
+  sink.on_item = [&out](Json&& item) { out.items.push_back(std::move(item)); };
+  sink.on_restart = [&out] { out.items.clear(); };
+  auto version = ListEach(path, o, sink);
+  if (!version) return version.error();
+  out.resource_version = std::move(*version);
+  return out;
+}
+
+Result<std::string> RestClient::ListEach(const std::string& path, const ListOptions& o,
+                                         const ListSink& sink) {
   std::string cont;
   bool paginate = o.limit > 0;
   for (;;) {
@@ -531,11 +542,13 @@ Result<ListResult> RestClient::List(const std::string& path, const ListOptions& 
     }
     if (!o.label_selector.empty()) q = AddQuery(q, "labelSelector", o.label_selector);
     if (!o.field_selector.empty()) q = AddQuery(q, "fieldSelector", o.field_selector);
+    // One page at a time: its text is gone once parsed, its parse once its items are handed
+    // on, both before the next page is asked for.
     auto r = impl_->Do(http::methods::GET, q, nullptr, {});
     if (!r) return r.error();
     if (r->http_status == 410 && !cont.empty()) {
       // The continue token expired mid-list: client-go's pager falls back to one full list.
-      out = ListResult{};
+      if (sink.on_restart) sink.on_restart();
       cont.clear();
       paginate = false;
       continue;
@@ -552,13 +565,15 @@ Result<ListResult> RestClient::List(const std::string& path, const ListOptions& 
         return MakeError(ErrorCode::kMalformed, "list answer's items is not an array",
                          impl_->server + path);
       }
-      for (auto& item : *items) out.items.push_back(std::move(item));
+      for (auto& item : *items) {
+        Json taken = std::move(item);  // what the caller does not keep is freed at once
+        if (sink.on_item) sink.on_item(std::move(taken));
+      }
     }
-    std::string next;
     const Json& meta = ObjectField(body, "metadata");
-    out.resource_version = StringField(meta, "resourceVersion");
-    next = StringField(meta, "continue");
-    if (next.empty() || !paginate) return out;
+    std::string version = StringField(meta, "resourceVersion");
+    std::string next = StringField(meta, "continue");
+    if (next.empty() || !paginate) return version;
     cont = std::move(next);
   }
 }

@@ -43,6 +43,8 @@ class RestClient final : public KubeClient {
 
   Result<ApiResponse> Get(const std::string& path) override;
   Result<ListResult> List(const std::string& path, const ListOptions& options) override;
+  Result<std::string> ListEach(const std::string& path, const ListOptions& options,
+                               const ListSink& sink) override;
   Status Watch(const std::string& path, const WatchOptions& options, const WatchHandler& on_event,
                std::stop_token stop) override;
   Result<ApiResponse> Create(const std::string& path, const Json& object) override;

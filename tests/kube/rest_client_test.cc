@@ -251,6 +251,62 @@ TEST(RestClient, ListFollowsContinueAndFallsBackWhenTokenExpires) {
   EXPECT_EQ(full->resource_version, "99");
 }
 
+// Issue 10: each page is handed on before the next one is asked for, so a caller that keeps
+// little of each item never holds more than one page of the list.
+TEST(RestClient, ListEachHandsOnEachPageBeforeAskingForTheNext) {
+  std::atomic<int> served{0};
+  FakeApiServer server(ServerCert(), [&](const FakeRequest& req, FakeConnection& c) {
+    const std::string cont = req.Query("continue");
+    ++served;
+    if (cont.empty()) {
+      c.Respond(200, R"({"metadata":{"resourceVersion":"7","continue":"2"},"items":[)"
+                     R"({"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]})");
+    } else if (cont == "2") {
+      c.Respond(200, R"({"metadata":{"resourceVersion":"7","continue":"3"},"items":[)"
+                     R"({"metadata":{"name":"c"}},{"metadata":{"name":"d"}}]})");
+    } else {
+      c.Respond(200, R"({"metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"e"}}]})");
+    }
+  });
+  FakeClock clock;
+  auto client = MakeClient(ConfigFor(server), clock);
+  ListOptions lo;
+  lo.limit = 2;
+  std::vector<std::string> seen;  // item @ pages served when it was handed on
+  ListSink sink;
+  sink.on_item = [&](Json&& item) {
+    seen.push_back(StringField(item["metadata"], "name") + "@" + std::to_string(served.load()));
+  };
+  auto version = client->ListEach("/api/v1/pods", lo, sink);
+  ASSERT_TRUE(version) << version.error().ToString();
+  EXPECT_EQ(*version, "7");
+  EXPECT_EQ(seen, (std::vector<std::string>{"a@1", "b@1", "c@2", "d@2", "e@3"}));
+}
+
+TEST(RestClient, ListEachRefusesAMalformedPageNamingTheServer) {
+  FakeApiServer server(ServerCert(), [](const FakeRequest& req, FakeConnection& c) {
+    if (req.Query("continue").empty()) {
+      c.Respond(200, R"({"metadata":{"continue":"2"},"items":[{"metadata":{"name":"a"}}]})");
+    } else {
+      c.Respond(200, R"({"metadata":{},"items":{"not":"an array"}})");
+    }
+  });
+  FakeClock clock;
+  auto client = MakeClient(ConfigFor(server), clock);
+  ListOptions lo;
+  lo.limit = 1;
+  int items = 0;
+  ListSink sink;
+  sink.on_item = [&](Json&&) { ++items; };
+  auto version = client->ListEach("/api/v1/pods", lo, sink);
+  ASSERT_FALSE(version);
+  EXPECT_EQ(version.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(version.error().ToString().find("items is not an array"), std::string::npos);
+  EXPECT_NE(version.error().ToString().find(server.url()), std::string::npos)
+      << version.error().ToString();
+  EXPECT_EQ(items, 1);  // the first page was handed on; the caller drops it with the error
+}
+
 TEST(RestClient, ApplySendsApplyPatchWithFieldManager) {
   FakeApiServer server(ServerCert(),
                        [](const FakeRequest& req, FakeConnection& c) { c.Respond(200, req.body); });
