@@ -17,9 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "agent/metrics.h"
+#include "controller/metrics.h"
+
+namespace gt {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 using nlohmann::json;
 
 const fs::path kSource = GT_SOURCE_DIR;
@@ -205,6 +210,41 @@ TEST_F(MonitoringTest, EveryDashboardQueryParses) {
       << check.output;
 }
 
+// promtool's lint of both /metrics as the binaries render them (with every kind of series
+// present): the text parses, and names, types and units follow Prometheus' conventions.
+TEST_F(MonitoringTest, BothExpositionsPassPromtoolCheckMetrics) {
+  REQUIRE_PROMTOOL(promtool);
+  controller::Metrics controller;
+  controller.PassDone(12ms);
+  controller.ScrapeDone("node-1", true, 20ms);
+  controller.ScrapeDone("node-2", false, 5s);
+  controller.WriteDone("condition", true);
+  controller.EventEmitted(true);
+  controller.SetWorkloads(1, 1, 0);
+  controller.SetTlsCertificate(std::chrono::system_clock::now() + 24h, 1, false);
+  controller::WorkloadVerdicts verdicts;
+  verdicts[{contract::WorkloadKind::kDeployment, "shop", "web"}] = {
+      "False", "MemoryThrashing", {{"MemoryThrashing", "memory PSI some", 42.5, 20}}};
+  verdicts[{contract::WorkloadKind::kStatefulSet, "shop", "db"}] = {"True", "Compliant", {}};
+  controller.SetVerdicts(verdicts);
+
+  agent::AgentMetrics agent;
+  agent.samples_taken = 3;
+  agent.sample_duration.Observe(3ms);
+  agent.last_sample_monotonic_ns = 0;
+  agent::Ring ring(agent::RingLimits{});
+
+  for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
+           {"controller", controller.Render()},
+           {"agent", agent.Render(ring, MonotonicTime(std::chrono::seconds(2)))}}) {
+    WriteFile(dir_ / (who + ".txt"), text);
+    Ran check =
+        Shell(Quote(promtool) + " check metrics < " + Quote((dir_ / (who + ".txt")).string()));
+    EXPECT_EQ(check.code, 0) << who << ":\n" << check.output << "\n" << text;
+    EXPECT_EQ(check.output, "") << who << ":\n" << check.output;
+  }
+}
+
 // Every groundtruth metric the rules and the dashboard query is one the binaries export (a
 // parse check cannot see a misspelt name): its name is in controller/ or agent/metrics.cc.
 TEST_F(MonitoringTest, EveryQueriedMetricIsExported) {
@@ -322,3 +362,4 @@ TEST_F(MonitoringTest, ComponentRendersOverTheBaseAndMatchesItsPods) {
 }
 
 }  // namespace
+}  // namespace gt
