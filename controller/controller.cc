@@ -160,11 +160,14 @@ void Controller::DeleteAgent(const std::string& uid) {
 std::vector<ScrapeRequest> Controller::PlanScrapes() const {
   std::lock_guard lock(mu_);
   std::vector<ScrapeRequest> out;
+  std::set<std::string> nodes;
   for (AgentTarget& target : store_.AgentTargets(options_.agent_port)) {
     auto it = agents_.find(target.agent_uid);
     uint64_t since = it == agents_.end() ? 0 : it->second.cursor;
+    nodes.insert(target.node);
     out.push_back(ScrapeRequest{std::move(target), since});
   }
+  metrics_.RetainScrapeNodes(nodes);
   return out;
 }
 

@@ -74,6 +74,11 @@ void Metrics::ScrapeDone(const std::string& node, bool ok, std::chrono::nanoseco
   }
 }
 
+void Metrics::RetainScrapeNodes(const std::set<std::string>& nodes) {
+  std::lock_guard lock(mu_);
+  std::erase_if(scrape_errors_, [&](const auto& entry) { return !nodes.count(entry.first); });
+}
+
 void Metrics::EventEmitted(bool ok) {
   std::lock_guard lock(mu_);
   ++(ok ? events_ok_ : events_failed_);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,9 @@ class Metrics {
   // One agent scrape: its node, whether it succeeded, and how long it took.
   void ScrapeDone(const std::string& node, bool ok,
                   std::chrono::nanoseconds duration = std::chrono::nanoseconds(-1));
+  // The nodes whose agents are scraped now: the error series of any other node (its agent
+  // gone, the node scaled away) are dropped, so node churn does not grow /metrics.
+  void RetainScrapeNodes(const std::set<std::string>& nodes);
   void WatchEvent() { watch_events_.fetch_add(1, std::memory_order_relaxed); }
   void EventEmitted(bool ok);
   void SetWorkloads(uint64_t true_count, uint64_t false_count, uint64_t unknown_count);

@@ -581,6 +581,10 @@ TEST_F(ControllerTest, ScrapeErrorsAreCountedPerNodeFromZero) {
   text = metrics_.Render();
   EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_errors_total{node=\"node-1\"} 1\n")) << text;
   EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_duration_seconds_count 2\n")) << text;
+  // The node's agent is gone (node scaled away): its series goes with it.
+  ctl_->DeleteAgent("a1");
+  EXPECT_TRUE(ctl_->PlanScrapes().empty());
+  EXPECT_FALSE(Has(metrics_.Render(), "scrape_errors_total{node=\"node-1\"}"));
 }
 
 TEST_F(ControllerTest, PassDurationIsAHistogramAndProcessMetricsAreShown) {
