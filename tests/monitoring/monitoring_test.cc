@@ -233,6 +233,7 @@ TEST_F(MonitoringTest, BothExpositionsPassPromtoolCheckMetrics) {
   agent.sample_duration.Observe(3ms);
   agent.last_sample_monotonic_ns = 0;
   agent::Ring ring(agent::RingLimits{});
+  const std::string docs = ReadFile(kSource / "docs" / "operations.md");
 
   for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
            {"controller", controller.Render()},
@@ -242,6 +243,23 @@ TEST_F(MonitoringTest, BothExpositionsPassPromtoolCheckMetrics) {
         Shell(Quote(promtool) + " check metrics < " + Quote((dir_ / (who + ".txt")).string()));
     EXPECT_EQ(check.code, 0) << who << ":\n" << check.output << "\n" << text;
     EXPECT_EQ(check.output, "") << who << ":\n" << check.output;
+    // docs/operations.md's table names each: in full, or as `..._<rest>` after its prefix.
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("# TYPE ", 0) != 0) continue;
+      std::string name = line.substr(7, line.find(' ', 7) - 7);
+      std::string rest = name;
+      for (const char* prefix :
+           {"groundtruth_controller", "groundtruth_agent", "groundtruth_workload"}) {
+        if (name.rfind(prefix, 0) == 0) rest = name.substr(std::string(prefix).size());
+      }
+      EXPECT_TRUE(docs.find("`" + name + "`") != std::string::npos ||
+                  docs.find("`" + name + "{") != std::string::npos ||
+                  docs.find("`..." + rest + "`") != std::string::npos ||
+                  docs.find("`..." + rest + "{") != std::string::npos)
+          << name << " is exported but docs/operations.md's metrics table does not name it";
+    }
   }
 }
 
