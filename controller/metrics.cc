@@ -1,5 +1,7 @@
 #include "controller/metrics.h"
 
+#include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <sstream>
 
@@ -12,6 +14,16 @@ std::string WorkloadLabels(const contract::WorkloadKey& key) {
   return "namespace=\"" + EscapeLabelValue(key.ns) + "\",kind=\"" +
          std::string(contract::KindName(key.kind)) + "\",name=\"" + EscapeLabelValue(key.name) +
          "\"";
+}
+
+// A sample value as the text format spells it: full precision (a figure in bytes keeps
+// its digits), NaN and +Inf/-Inf by name.
+std::string SampleValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", value);
+  return buf;
 }
 
 // Each workload's verdict series, and the figures behind it.
@@ -31,7 +43,7 @@ void RenderVerdicts(std::ostringstream& out, const WorkloadVerdicts& verdicts) {
     for (const VerdictFigure& figure : verdict.figures) {
       out << "groundtruth_workload_evidence_value{" << WorkloadLabels(key) << ",rule=\""
           << EscapeLabelValue(figure.rule) << "\",signal=\"" << EscapeLabelValue(figure.signal)
-          << "\"} " << figure.value << "\n";
+          << "\"} " << SampleValue(figure.value) << "\n";
     }
   }
   out << "# HELP groundtruth_workload_evidence_threshold The threshold the rule holds that "
@@ -41,7 +53,7 @@ void RenderVerdicts(std::ostringstream& out, const WorkloadVerdicts& verdicts) {
     for (const VerdictFigure& figure : verdict.figures) {
       out << "groundtruth_workload_evidence_threshold{" << WorkloadLabels(key) << ",rule=\""
           << EscapeLabelValue(figure.rule) << "\",signal=\"" << EscapeLabelValue(figure.signal)
-          << "\"} " << figure.threshold << "\n";
+          << "\"} " << SampleValue(figure.threshold) << "\n";
     }
   }
 }

@@ -528,6 +528,9 @@ TEST_F(ControllerTest, VerdictMetricFollowsEachWorkload) {
       {"MemoryThrashing", "web", "web-1-a", "node-1", "memory PSI some", 31.5, 20, 300s, ""});
   violated.evidence.push_back(
       {"MemoryThrashing", "side", "web-1-a", "node-1", "memory PSI some", 42.25, 20, 300s, ""});
+  // A figure in bytes keeps every digit.
+  violated.evidence.push_back({"OOMKilled", "web", "web-1-a", "node-1", "memory peak bytes",
+                               2684354561, 2147483648, 0s, ""});
   judge_.verdicts[kWeb] = violated;
   clock_.Advance(10s);
   ctl_->RunPass();
@@ -539,6 +542,7 @@ TEST_F(ControllerTest, VerdictMetricFollowsEachWorkload) {
       "signal=\"memory PSI some\"} ";
   EXPECT_TRUE(Has(text, "groundtruth_workload_evidence_value" + figure + "42.25\n")) << text;
   EXPECT_TRUE(Has(text, "groundtruth_workload_evidence_threshold" + figure + "20\n")) << text;
+  EXPECT_TRUE(Has(text, "rule=\"OOMKilled\",signal=\"memory peak bytes\"} 2684354561\n")) << text;
   size_t series = 0;
   for (size_t at = text.find(web); at != std::string::npos; at = text.find(web, at + 1)) ++series;
   EXPECT_EQ(series, 1u);
