@@ -62,8 +62,9 @@ int AgentMain(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--listen", server.listen, "host:port to serve HTTPS on")->capture_default_str();
   app.add_option("--probe-listen", server.probe_listen,
-                 "host:port to serve plain-HTTP GET /healthz on, for the kubelet's probes "
-                 "(200 while samples are fresh; nothing else); empty: none")
+                 "host:port to serve plain-HTTP GET /healthz (200 while samples are fresh) "
+                 "and GET /metrics (the agent's own counters) on, for the kubelet's probes "
+                 "and Prometheus; no readings; empty: none")
       ->capture_default_str();
   app.add_option("--node-name", node_name,
                  "Node name reported to the controller (default: "

@@ -30,19 +30,14 @@ std::string AgentMetrics::Render(const Ring& ring, MonotonicTime now) const {
   std::string out;
   out.reserve(4096);
   out += BuildInfoMetric();
+  out += ProcessMetrics(proc);
   uint64_t taken = samples_taken.load();
   Metric(out, "groundtruth_agent_samples_total", "counter", "Samples taken since start.", taken);
   Metric(out, "groundtruth_agent_sample_failures_total", "counter",
          "Ticks that produced no sample.", sample_failures.load());
-  out.append(
-      "# HELP groundtruth_agent_sample_duration_seconds Time to discover, read, encode and "
-      "store one sample.\n# TYPE groundtruth_agent_sample_duration_seconds summary\n");
+  sample_duration.Render(out, "groundtruth_agent_sample_duration_seconds",
+                         "Time to discover, read, encode and store one sample.");
   char buf[160];
-  std::snprintf(buf, sizeof buf,
-                "groundtruth_agent_sample_duration_seconds_sum %.9g\n"
-                "groundtruth_agent_sample_duration_seconds_count %llu\n",
-                sample_duration_ns_sum.load() / 1e9, static_cast<unsigned long long>(taken));
-  out.append(buf);
   Metric(out, "groundtruth_agent_last_sample_duration_seconds", "gauge",
          "Duration of the newest sample.", last_sample_duration_ns.load() / 1e9);
   int64_t last = last_sample_monotonic_ns.load();

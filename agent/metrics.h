@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/ring.h"
+#include "common/exposition.h"
 #include "common/reading.h"
 
 namespace gt::agent {
@@ -15,7 +16,8 @@ struct AgentMetrics {
   std::atomic<uint64_t> samples_taken{0};
   std::atomic<uint64_t> sample_failures{0};
   std::atomic<uint64_t> read_errors{0};
-  std::atomic<uint64_t> sample_duration_ns_sum{0};
+  DurationHistogram sample_duration{
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   std::atomic<uint64_t> last_sample_duration_ns{0};
   std::atomic<int64_t> last_sample_monotonic_ns{-1};  // -1: no sample yet
   std::atomic<uint64_t> cgroups_tracked{0};
@@ -45,6 +47,9 @@ struct AgentMetrics {
   static constexpr std::array<int, 10> kCodes = {200, 400, 404, 405, 413, 429, 431, 500, 503, 0};
   std::array<std::atomic<uint64_t>, kCodes.size()> requests_by_code{};
   void CountRequest(int code);
+
+  // Where process_* metrics are read from (a test points it at files it writes).
+  ProcSource proc;
 
   // Prometheus text exposition format 0.0.4.
   std::string Render(const Ring& ring, MonotonicTime now) const;

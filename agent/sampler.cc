@@ -161,7 +161,7 @@ Status Sampler::SampleOnce() {
   MonotonicTime end = clock_.Monotonic();
   uint64_t took = static_cast<uint64_t>((end - start).count());
   metrics_.samples_taken.fetch_add(1, std::memory_order_relaxed);
-  metrics_.sample_duration_ns_sum.fetch_add(took, std::memory_order_relaxed);
+  metrics_.sample_duration.Observe(std::chrono::nanoseconds(took));
   metrics_.last_sample_duration_ns.store(took, std::memory_order_relaxed);
   metrics_.last_sample_monotonic_ns.store(start.count(), std::memory_order_relaxed);
   metrics_.cgroups_tracked.store(readers_.size(), std::memory_order_relaxed);

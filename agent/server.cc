@@ -485,8 +485,10 @@ class Session : public Admission::Holder, public std::enable_shared_from_this<Se
   bool evicted_ = false;
 };
 
-// The plain-HTTP probe port: GET /healthz only, one request per connection, a short deadline.
-// No client certificate, so it serves nothing but whether the sampler is fresh.
+// The plain-HTTP probe port: GET /healthz and /metrics, one request per connection, a short
+// deadline. No client certificate, so it serves nothing but whether the sampler is fresh and
+// the agent's own counters (no readings, no pod or workload names): what the kubelet and
+// Prometheus need, without a certificate from our CA.
 class ProbeSession : public Admission::Holder, public std::enable_shared_from_this<ProbeSession> {
  public:
   ProbeSession(tcp::socket&& socket, std::shared_ptr<Shared> shared)
@@ -520,8 +522,10 @@ class ProbeSession : public Admission::Holder, public std::enable_shared_from_th
       response_.set(http::field::allow, "GET");
     } else if (PathAndQuery(req).first == "/healthz") {
       response_ = HealthReply(*shared_);
+    } else if (PathAndQuery(req).first == "/metrics") {
+      response_ = MetricsReply(*shared_);
     } else {
-      response_ = TextResponse(404, "only /healthz here\n");
+      response_ = TextResponse(404, "only /healthz and /metrics here\n");
     }
     response_.keep_alive(false);
     response_.prepare_payload();

@@ -7,7 +7,8 @@
 //   - authenticated connections are bounded by max_connections; one more gets 429;
 //   - reply bodies are built once and shared (agent/replies.h) within a byte budget; a reply
 //     beyond it gets 429 with Retry-After, so memory does not grow with what clients do.
-// A separate plain-HTTP port answers only GET /healthz, for the kubelet's probes.
+// A separate plain-HTTP port answers only GET /healthz, for the kubelet's probes, and
+// GET /metrics, for Prometheus (the agent's own counters: no readings, nothing secret).
 //
 //   GET /v1/samples?since=<cursor>   wire format v1 (wire/samples.h); gzip if accepted
 //   GET /healthz                     200 while samples are fresh, 503 otherwise
@@ -38,8 +39,8 @@ struct ServerOptions {
   // How often the three PEM files are looked at for a rotation (cert-manager, a Secret volume
   // update): new connections get the new files, open ones keep theirs.
   std::chrono::nanoseconds tls_reload_check = std::chrono::seconds(10);
-  // host:port for plain-HTTP GET /healthz (liveness: the sampler's freshness, no data);
-  // empty: no probe port.
+  // host:port for plain-HTTP GET /healthz (liveness: the sampler's freshness, no data) and
+  // GET /metrics (the agent's own counters); empty: no probe port.
   std::string probe_listen;
   int threads = 2;
   size_t max_connections = 64;         // authenticated connections served at once

@@ -21,6 +21,25 @@ reconcile::Verdict ObservingVerdict(const Workload& workload) {
 
 std::string ErrorText(const Error& error) { return error.ToString(); }
 
+// The verdict as /metrics shows it: status, reason and, per (rule, signal), the worst figure
+// over the workload's containers (one series each, however many pods).
+WorkloadVerdictMetric VerdictMetric(const reconcile::Verdict& verdict) {
+  WorkloadVerdictMetric metric{std::string(contract::ToString(verdict.status)), verdict.reason, {}};
+  for (const reconcile::Evidence& evidence : verdict.evidence) {
+    auto same = std::find_if(metric.figures.begin(), metric.figures.end(), [&](const auto& f) {
+      return f.rule == evidence.reason && f.signal == evidence.signal;
+    });
+    if (same == metric.figures.end()) {
+      metric.figures.push_back(
+          {evidence.reason, evidence.signal, evidence.value, evidence.threshold});
+    } else if (evidence.value > same->value) {
+      same->value = evidence.value;
+      same->threshold = evidence.threshold;
+    }
+  }
+  return metric;
+}
+
 }  // namespace
 
 Controller::Controller(ControllerOptions options, Clock& clock, Judge& judge, StatusWriter& writer,
@@ -141,19 +160,22 @@ void Controller::DeleteAgent(const std::string& uid) {
 std::vector<ScrapeRequest> Controller::PlanScrapes() const {
   std::lock_guard lock(mu_);
   std::vector<ScrapeRequest> out;
+  std::set<std::string> nodes;
   for (AgentTarget& target : store_.AgentTargets(options_.agent_port)) {
     auto it = agents_.find(target.agent_uid);
     uint64_t since = it == agents_.end() ? 0 : it->second.cursor;
+    nodes.insert(target.node);
     out.push_back(ScrapeRequest{std::move(target), since});
   }
+  metrics_.RetainScrapeNodes(nodes);
   return out;
 }
 
-void Controller::IngestScrape(const ScrapeRequest& request,
-                              Result<wire::SamplesResponse> response) {
+void Controller::IngestScrape(const ScrapeRequest& request, Result<wire::SamplesResponse> response,
+                              std::chrono::nanoseconds took) {
   MonotonicTime now = clock_.Monotonic();
   const AgentTarget& target = request.target;
-  metrics_.ScrapeDone(target.node, response.has_value());
+  metrics_.ScrapeDone(target.node, response.has_value(), took);
   std::lock_guard lock(mu_);
   AgentState& agent = agents_[target.agent_uid];
   if (!response) {
@@ -276,6 +298,7 @@ PassStats Controller::RunPass() {
   auto started = clock_.Monotonic();
   PassStats stats;
   std::vector<PendingWrite> writes;
+  WorkloadVerdicts verdicts;
   bool leader = leadership_.IsLeader();
   {
     std::lock_guard lock(mu_);
@@ -311,6 +334,7 @@ PassStats Controller::RunPass() {
           break;
       }
       if (leader) {
+        verdicts.emplace(key, VerdictMetric(runtime.verdict));
         if (auto pending = Plan(workload, runtime, now)) writes.push_back(std::move(*pending));
       }
     }
@@ -321,6 +345,7 @@ PassStats Controller::RunPass() {
   stats.planned_writes = writes.size();
   Execute(writes);
   metrics_.SetWorkloads(stats.true_count, stats.false_count, stats.unknown_count);
+  metrics_.SetVerdicts(std::move(verdicts));
   metrics_.PassDone(clock_.Monotonic() - started);
   return stats;
 }

@@ -71,7 +71,9 @@ class Controller {
 
   // Scrape feed: which agents to ask for what, and their answers.
   std::vector<ScrapeRequest> PlanScrapes() const;
-  void IngestScrape(const ScrapeRequest& request, Result<wire::SamplesResponse> response);
+  // `took`: how long the scrape took (for /metrics); negative when not measured.
+  void IngestScrape(const ScrapeRequest& request, Result<wire::SamplesResponse> response,
+                    std::chrono::nanoseconds took = std::chrono::nanoseconds(-1));
 
   // Judges every workload in scope and writes what changed (leader only).
   PassStats RunPass();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -9,10 +10,12 @@ namespace gt::controller {
 
 void Scraper::ScrapeOne(ScrapeRequest request) {
   for (int page = 0; page < options_.max_pages; ++page) {
+    auto started = std::chrono::steady_clock::now();
     auto response = client_.Fetch(request.target, request.since);
+    auto took = std::chrono::steady_clock::now() - started;
     bool more = response && response->more && response->cursor > request.since;
     uint64_t next = response ? response->cursor : 0;
-    controller_.IngestScrape(request, std::move(response));
+    controller_.IngestScrape(request, std::move(response), took);
     if (!more) return;
     request.since = next;
   }

@@ -276,6 +276,33 @@ class SocketFlood {
   std::thread thread_;
 };
 
+// The lean agent as shipped serves its own metrics on the plain port Prometheus scrapes:
+// process_* from its own /proc/self (its resident memory as the kernel reports it for its
+// pid), and the sample duration histogram counting every sample.
+TEST(AgentMetricsTest, PlainPortServesTheProcessesOwnMetrics) {
+  AgentProcess agent("1s");
+  ASSERT_NE(agent.probe_port(), 0);
+  ASSERT_TRUE(agent.SampledAtLeast(2));
+  Reply r = testing::PlainGet(agent.probe_port(), "/metrics");
+  ASSERT_EQ(r.status, 200) << r.error;
+  std::ifstream statm("/proc/" + std::to_string(agent.pid()) + "/statm");
+  uint64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  const double resident = static_cast<double>(resident_pages) * ::sysconf(_SC_PAGESIZE);
+  const double reported = static_cast<double>(Metric(r.body, "process_resident_memory_bytes"));
+  EXPECT_GT(reported, resident / 2) << r.body;
+  EXPECT_LT(reported, resident * 2) << r.body;
+  EXPECT_GT(Metric(r.body, "process_open_fds"), 3u);
+  EXPECT_GT(Metric(r.body, "process_max_fds"), 0u);
+  EXPECT_GT(Metric(r.body, "process_start_time_seconds"), 1'500'000'000u);
+  uint64_t samples = Metric(r.body, "groundtruth_agent_samples_total");
+  uint64_t observed = Metric(r.body, "groundtruth_agent_sample_duration_seconds_count");
+  EXPECT_GE(samples, 2u);
+  EXPECT_EQ(observed, samples) << r.body;
+  EXPECT_EQ(Metric(r.body, "groundtruth_agent_sample_duration_seconds_bucket{le=\"+Inf\"}"),
+            observed);
+}
+
 TEST(AgentUnderAttackTest, IdleAndSlowSocketsDoNotTakeTheAgentOffline) {
   AgentProcess agent("2s");
   ASSERT_NE(agent.port(), 0);

@@ -363,7 +363,7 @@ TEST_F(ServerTest, AFullHandshakePoolMakesRoomForANewPeer) {
   EXPECT_TRUE(Eventually([&] { return metrics_.handshakes_abandoned.load() >= 1; }));
 }
 
-TEST_F(ServerTest, ProbePortAnswersHealthOnlyInPlainHttp) {
+TEST_F(ServerTest, ProbePortAnswersHealthAndMetricsOnlyInPlainHttp) {
   ServerOptions options;
   options.probe_listen = "127.0.0.1:0";
   StartServer(options);
@@ -372,7 +372,19 @@ TEST_F(ServerTest, ProbePortAnswersHealthOnlyInPlainHttp) {
   EXPECT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.body, "ok\n");
   EXPECT_EQ(testing::PlainGet(server_->probe_port(), "/v1/samples?since=0").status, 404);
-  EXPECT_EQ(testing::PlainGet(server_->probe_port(), "/metrics").status, 404);
+  // The agent's own counters, for Prometheus without a certificate from our CA: the same
+  // text as over TLS, with process_* and the sample duration histogram; never readings.
+  Reply metrics = testing::PlainGet(server_->probe_port(), "/metrics");
+  EXPECT_EQ(metrics.status, 200) << metrics.error;
+  for (const char* line :
+       {"\ngroundtruth_agent_samples_total ", "\nprocess_resident_memory_bytes ",
+        "\nprocess_cpu_seconds_total ", "\nprocess_open_fds ", "\nprocess_start_time_seconds ",
+        "# TYPE groundtruth_agent_sample_duration_seconds histogram\n",
+        "\ngroundtruth_agent_sample_duration_seconds_bucket{le=\"+Inf\"} ",
+        "\ngroundtruth_agent_tls_certificate_expiry_timestamp_seconds "}) {
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line << "\n" << metrics.body;
+  }
+  EXPECT_EQ(metrics.body.find("\"pods\""), std::string::npos) << "no readings on the plain port";
   // A TCP check of the probe port is not a TLS failure either.
   {
     net::io_context ioc;

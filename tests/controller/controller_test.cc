@@ -494,9 +494,8 @@ TEST_F(ControllerTest, FailingOrGarbageAgentLeavesReadingsMissingNeverInvented) 
   ctl_->IngestScrape(plan[0], MakeError(ErrorCode::kMalformed, "samples[0]: expected object"));
   ctl_->IngestScrape(plan[0], MakeError(ErrorCode::kUnavailable, "timed out after 5s"));
   EXPECT_NE(log_text_.str().find("agent scrape failed"), std::string::npos);
-  EXPECT_NE(
-      metrics_.Render().find("groundtruth_controller_scrape_errors_total{agent=\"node-1\"} 2"),
-      std::string::npos);
+  EXPECT_NE(metrics_.Render().find("groundtruth_controller_scrape_errors_total{node=\"node-1\"} 2"),
+            std::string::npos);
   ctl_->RunPass();
   EXPECT_TRUE(judge_.observations[kWeb].containers.empty());  // just started: left out
   clock_.Advance(30s);
@@ -504,6 +503,109 @@ TEST_F(ControllerTest, FailingOrGarbageAgentLeavesReadingsMissingNeverInvented) 
   ASSERT_EQ(judge_.observations[kWeb].containers.size(), 1u);  // now: present, without data
   EXPECT_TRUE(judge_.observations[kWeb].containers[0].readings.empty());
   EXPECT_EQ(ctl_->PlanScrapes()[0].since, 0u);
+}
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
+
+// groundtruth_workload_verdict: one series per workload, replaced when its status or reason
+// changes, gone when it leaves scope or is deleted, shown by the leader only.
+TEST_F(ControllerTest, VerdictMetricFollowsEachWorkload) {
+  const std::string web =
+      "groundtruth_workload_verdict{namespace=\"shop\",kind=\"Deployment\",name=\"web\",";
+  const std::string db =
+      "groundtruth_workload_verdict{namespace=\"shop\",kind=\"StatefulSet\",name=\"db\",";
+  Populate(*ctl_);
+  ctl_->RunPass();
+  std::string text = metrics_.Render();
+  EXPECT_TRUE(Has(text, web + "status=\"True\",reason=\"Compliant\"} 1\n")) << text;
+  EXPECT_TRUE(Has(text, db + "status=\"True\",reason=\"Compliant\"} 1\n")) << text;
+
+  // A False with two containers' evidence of one signal: the worst figure, one series.
+  reconcile::Verdict violated = FakeJudge::Violated("MemoryThrashing", "thrashing");
+  violated.evidence.push_back(
+      {"MemoryThrashing", "web", "web-1-a", "node-1", "memory PSI some", 31.5, 20, 300s, ""});
+  violated.evidence.push_back(
+      {"MemoryThrashing", "side", "web-1-a", "node-1", "memory PSI some", 42.25, 20, 300s, ""});
+  // A figure in bytes keeps every digit.
+  violated.evidence.push_back({"OOMKilled", "web", "web-1-a", "node-1", "memory peak bytes",
+                               2684354561, 2147483648, 0s, ""});
+  judge_.verdicts[kWeb] = violated;
+  clock_.Advance(10s);
+  ctl_->RunPass();
+  text = metrics_.Render();
+  EXPECT_TRUE(Has(text, web + "status=\"False\",reason=\"MemoryThrashing\"} 1\n")) << text;
+  EXPECT_FALSE(Has(text, web + "status=\"True\"")) << "the old series must be replaced";
+  const std::string figure =
+      "{namespace=\"shop\",kind=\"Deployment\",name=\"web\",rule=\"MemoryThrashing\","
+      "signal=\"memory PSI some\"} ";
+  EXPECT_TRUE(Has(text, "groundtruth_workload_evidence_value" + figure + "42.25\n")) << text;
+  EXPECT_TRUE(Has(text, "groundtruth_workload_evidence_threshold" + figure + "20\n")) << text;
+  EXPECT_TRUE(Has(text, "rule=\"OOMKilled\",signal=\"memory peak bytes\"} 2684354561\n")) << text;
+  size_t series = 0;
+  for (size_t at = text.find(web); at != std::string::npos; at = text.find(web, at + 1)) ++series;
+  EXPECT_EQ(series, 1u);
+
+  // Out of scope: gone.
+  json& object = objects_[kWeb];
+  object["metadata"]["annotations"]["groundtruth.dev/enabled"] = "false";
+  BumpVersion(object);
+  ctl_->UpsertWorkload(MustWorkload(kWeb.kind, object));
+  clock_.Advance(10s);
+  ctl_->RunPass();
+  text = metrics_.Render();
+  EXPECT_FALSE(Has(text, web)) << text;
+  EXPECT_FALSE(Has(text, "groundtruth_workload_evidence_value{")) << text;
+  EXPECT_TRUE(Has(text, db)) << text;
+
+  // Deleted: gone.
+  ctl_->DeleteWorkload(kDb);
+  ctl_->RunPass();
+  EXPECT_FALSE(Has(metrics_.Render(), db));
+
+  // A standby shows none: the leader's series are the ones on the objects.
+  ctl_->UpsertWorkload(MustWorkload(kDb.kind, objects_[kDb]));
+  ctl_->RunPass();
+  EXPECT_TRUE(Has(metrics_.Render(), db));
+  leadership_.leader = false;
+  ctl_->RunPass();
+  EXPECT_FALSE(Has(metrics_.Render(), "groundtruth_workload_verdict{"));
+}
+
+TEST_F(ControllerTest, ScrapeErrorsAreCountedPerNodeFromZero) {
+  Populate(*ctl_);
+  auto plan = ctl_->PlanScrapes();
+  ctl_->IngestScrape(plan[0], Samples(1, clock_.Monotonic(), {}), 20ms);
+  std::string text = metrics_.Render();
+  EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_errors_total{node=\"node-1\"} 0\n")) << text;
+  EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_duration_seconds_bucket{le=\"0.025\"} 1\n"))
+      << text;
+  ctl_->IngestScrape(plan[0], MakeError(ErrorCode::kUnavailable, "timed out after 5s"), 5s);
+  text = metrics_.Render();
+  EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_errors_total{node=\"node-1\"} 1\n")) << text;
+  EXPECT_TRUE(Has(text, "groundtruth_controller_scrape_duration_seconds_count 2\n")) << text;
+  // The node's agent is gone (node scaled away): its series goes with it.
+  ctl_->DeleteAgent("a1");
+  EXPECT_TRUE(ctl_->PlanScrapes().empty());
+  EXPECT_FALSE(Has(metrics_.Render(), "scrape_errors_total{node=\"node-1\"}"));
+}
+
+TEST_F(ControllerTest, PassDurationIsAHistogramAndProcessMetricsAreShown) {
+  Populate(*ctl_);
+  ctl_->RunPass();
+  std::string text = metrics_.Render();
+  EXPECT_TRUE(
+      Has(text, "# TYPE groundtruth_controller_reconcile_pass_duration_seconds histogram\n"));
+  EXPECT_TRUE(
+      Has(text, "groundtruth_controller_reconcile_pass_duration_seconds_bucket{le=\"+Inf\"} 1\n"));
+  EXPECT_TRUE(Has(text, "groundtruth_controller_reconcile_pass_duration_seconds_count 1\n"));
+  EXPECT_FALSE(Has(text, " summary\n"));
+  for (const char* name : {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
+                           "process_start_time_seconds ", "process_open_fds ", "process_max_fds ",
+                           "process_virtual_memory_bytes "}) {
+    EXPECT_TRUE(Has(text, std::string("\n") + name)) << name;
+  }
 }
 
 TEST_F(ControllerTest, DeletedWorkloadIsForgotten) {

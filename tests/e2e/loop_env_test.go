@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -312,6 +313,13 @@ func (e *loopEnv) startController(extra ...string) *controllerProc {
 	e.t.Helper()
 	n := e.ctlSeq.Add(1)
 	p := &controllerProc{name: fmt.Sprintf("controller-%d", n), log: filepath.Join(e.dir, fmt.Sprintf("controller-%d.log", n)), done: make(chan struct{})}
+	metrics := "--metrics-bind-address=0"
+	for _, a := range extra {
+		if strings.HasPrefix(a, "--metrics-bind-address=") {
+			metrics = a // a test that reads /metrics names its own address
+		}
+	}
+	extra = slices.DeleteFunc(slices.Clone(extra), func(a string) bool { return strings.HasPrefix(a, "--metrics-bind-address=") })
 	args := append([]string{"controller",
 		"--kubeconfig=" + e.kubeconfig,
 		"--agent-namespace=" + loopNS,
@@ -320,7 +328,7 @@ func (e *loopEnv) startController(extra ...string) *controllerProc {
 		"--tls-cert=" + e.ctlCert.CertFile,
 		"--tls-key=" + e.ctlCert.KeyFile,
 		fmt.Sprintf("--agent-port=%d", agentPort),
-		"--metrics-bind-address=0",
+		metrics,
 		"--health-probe-bind-address=0",
 		"--interval=" + e.timing.controllerInterval,
 		"--scrape-timeout=1s",
