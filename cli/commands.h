@@ -9,8 +9,9 @@
 
 namespace gt {
 
-int RunMain(int argc, char** argv);    // cli/run.cc
-int CheckMain(int argc, char** argv);  // cli/run.cc
+int RunMain(int argc, char** argv);      // cli/run.cc
+int CheckMain(int argc, char** argv);    // cli/run.cc
+int CleanupMain(int argc, char** argv);  // cli/cleanup.cc
 
 // Declared here so that adding a subcommand is one line in cli/main.cc.
 int AgentMain(int argc, char** argv);

@@ -26,6 +26,8 @@ constexpr Subcommand kSubcommands[] = {
     {"controller", "write RuntimeCompliant on GitOps-managed workloads", gt::ControllerMain},
     {"gate", "CI gate: wait for fresh verdicts held True for a soak", gt::GateMain},
     {"certs", "create the TLS material for agent and controller", gt::CertsMain},
+    {"cleanup", "withdraw every condition and annotation groundtruth wrote (uninstall)",
+     gt::CleanupMain},
 };
 
 void Usage(std::FILE* out) {

@@ -377,14 +377,6 @@ json ConditionApplyBody(const WorkloadKey& key, std::string_view uid, const Cond
   };
 }
 
-json WithdrawalApplyBody(const WorkloadKey& key, std::string_view uid) {
-  return json{
-      {"apiVersion", contract::kWorkloadApiVersion},
-      {"kind", contract::KindName(key.kind)},
-      {"metadata", {{"name", key.name}, {"namespace", key.ns}, {"uid", uid}}},
-  };
-}
-
 json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid, std::string_view value,
                          std::string_view resource_version) {
   json body = {

@@ -35,8 +35,6 @@ int64_t GenerationOf(const nlohmann::json& object);  // metadata.generation; 0 w
 nlohmann::json ConditionApplyBody(const WorkloadKey& key, std::string_view uid,
                                   const Condition& condition);
 // Server-side apply body for the main resource holding only our annotation.
-// Only the object's identity: applied, it drops whatever our field manager owned.
-nlohmann::json WithdrawalApplyBody(const WorkloadKey& key, std::string_view uid);
 // A non-empty `resource_version` makes the apply conditional on it (409 once it moved).
 nlohmann::json AnnotationApplyBody(const WorkloadKey& key, std::string_view uid,
                                    std::string_view value, std::string_view resource_version);

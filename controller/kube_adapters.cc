@@ -62,13 +62,9 @@ Result<Applied> KubeStatusWriter::ApplyAnnotation(const WorkloadKey& key, std::s
 }
 
 Status KubeStatusWriter::Withdraw(const WorkloadKey& key, std::string_view uid) {
-  // Server-side apply removes the fields a manager owned and no longer applies: an apply
-  // of nothing but the object's identity, on each of the two paths we write.
-  const nlohmann::json nothing = WithdrawalApplyBody(key, uid);
-  for (bool status : {true, false}) {
-    auto applied = SendApply(client_, Path(key.kind, key.ns, key.name, status), nothing);
-    if (!applied) return applied.error();
-  }
+  // One withdrawal for the controller and `groundtruth cleanup` (kube/apply.h).
+  auto withdrawn = kube::WithdrawOurFields(client_, key.kind, key.ns, key.name, std::string(uid));
+  if (!withdrawn) return withdrawn.error();
   return OkStatus();
 }
 

@@ -45,4 +45,25 @@ Result<Json> ApplyAnnotation(KubeClient& client, WorkloadKind kind, const std::s
                              const std::string& name, const std::string& key,
                              const std::string& value);
 
+// The object's identity alone. Applied with our field manager, the API server removes every
+// field that manager owned there and no longer applies, and keeps every other manager's:
+// how groundtruth takes back what it wrote. A non-empty uid makes the apply fail on a
+// re-created object of the same name instead of touching it.
+Json WithdrawalApplyConfig(WorkloadKind kind, const std::string& ns, const std::string& name,
+                           const std::string& uid);
+// Withdraws our condition (apply of the identity to /status) and then our annotation (to
+// the object): the controller's way when a workload leaves scope, and `groundtruth
+// cleanup`'s. Returns the object as the last apply answered it.
+Result<Json> WithdrawOurFields(KubeClient& client, WorkloadKind kind, const std::string& ns,
+                               const std::string& name, const std::string& uid);
+
+// What of the contract's condition and verdict annotation our field manager owns on an
+// object, by apply (metadata.managedFields). A field only another manager owns is not ours.
+struct OwnedFields {
+  bool condition = false;
+  bool annotation = false;
+  bool any() const { return condition || annotation; }
+};
+OwnedFields OwnedByUs(const Json& object);
+
 }  // namespace gt::kube

@@ -122,5 +122,41 @@ TEST(CliErrorsTest, NotRootSaysCgroupsNeedRoot) {
   ExpectUsageError(ran, "cgroups need root");
 }
 
+// `cleanup` stops before any request on bad flags or an unusable kubeconfig, naming it.
+TEST(CliErrorsTest, CleanupBadFlagsAndKubeconfig) {
+  ExpectUsageError(Groundtruth({"cleanup", "--kubeconfig", kData + "/nope.kubeconfig"}),
+                   "nope.kubeconfig");
+  ExpectUsageError(Groundtruth({"cleanup", "--kubeconfig", kData + "/malformed.yaml"}),
+                   "malformed.yaml");
+  ExpectUsageError(Groundtruth({"cleanup", "-n", "Shop_1"}), "\"Shop_1\" is not a namespace");
+  ExpectUsageError(Groundtruth({"cleanup", "--namespace="}), "--namespace");
+  ExpectUsageError(Groundtruth({"cleanup", "--dry-run=maybe"}), "maybe");
+  ExpectUsageError(Groundtruth({"cleanup", "--selector", "app=web"}), "--selector");
+  ExpectUsageError(Groundtruth({"cleanup", "extra"}), "extra");
+  // An empty environment: no $KUBECONFIG, no ~/.kube/config.
+  Ran ran = RunCommand({"/usr/bin/env", "-i", "HOME=/nonexistent", kBin, "cleanup"});
+  ExpectUsageError(ran, "kubeconfig");
+}
+
+// An API server that cannot be reached: exit 3, the list named, nothing withdrawn.
+TEST(CliErrorsTest, CleanupUnreachableServerNamesTheList) {
+  const std::string path = ::testing::TempDir() + "/unreachable.kubeconfig";
+  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                         "clusters: [{name: k, cluster: {server: \"https://127.0.0.1:1\"}}]\n"
+                         "users: [{name: u, user: {token: t}}]\n"
+                         "contexts: [{name: c, context: {cluster: k, user: u}}]\n";
+  Ran ran = Groundtruth({"cleanup", "--kubeconfig", path});
+  ExpectUsageError(ran, "list DaemonSets in all namespaces");
+  EXPECT_NE(ran.err.find("nothing withdrawn"), std::string::npos) << ran.err;
+}
+
+TEST(CliErrorsTest, CleanupHelpListsItsFlags) {
+  Ran ran = Groundtruth({"cleanup", "--help"});
+  EXPECT_EQ(ran.exit_code, 0);
+  for (const char* flag : {"--kubeconfig", "--context", "--namespace", "--dry-run"}) {
+    EXPECT_NE(ran.out.find(flag), std::string::npos) << flag << " in " << ran.out;
+  }
+}
+
 }  // namespace
 }  // namespace gt

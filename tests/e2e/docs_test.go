@@ -30,7 +30,7 @@ var snippetDocs = []string{"README.md", "docs/integrations.md", "docs/operations
 
 // docsTestedHere are the snippet names TestDocsSnippets runs.
 var docsTestedHere = []string{"readme-run-check", "readme-quickstart", "operations-install",
-	"argocd-kubectl-patch", "kubectl-verdict", "gate-select"}
+	"argocd-kubectl-patch", "kubectl-verdict", "gate-select", "operations-uninstall"}
 
 var fenceOpen = regexp.MustCompile("^```")
 
@@ -320,6 +320,41 @@ spec:
 			}
 		}
 	})
+
+	// Last, as it removes what the others read: the install stopped, the verdicts on my-app
+	// (and shop/web, when gate-select ran) withdrawn, the manifests deleted. The TLS files
+	// the overlay's generator reads are made as the install made them (not part of it).
+	t.Run("operations-uninstall", func(t *testing.T) {
+		checkout := userCheckout(t, gt)
+		if r := runShell(t, ctx, c, "", checkout, "build/cli/groundtruth certs --out manifests/overlays/self-signed/tls"); r.code != 0 {
+			t.Fatalf("certs: exit %d", r.code)
+		}
+		r := runShell(t, ctx, c, "", checkout, testedSnippet(t, "docs/operations.md", "operations-uninstall"))
+		if r.code != 0 {
+			t.Fatalf("exit %d", r.code)
+		}
+		for _, want := range []string{"would withdraw Deployment/default/my-app: condition RuntimeCompliant (True/Compliant)",
+			"withdrew Deployment/default/my-app: condition RuntimeCompliant (True/Compliant)"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("output lacks %q", want)
+			}
+		}
+		live, err := deployments.Get(ctx, "my-app", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cond := range live.Status.Conditions {
+			if cond.Type == "RuntimeCompliant" {
+				t.Errorf("my-app still carries %v", cond)
+			}
+		}
+		if v, ok := live.Annotations["groundtruth.dev/runtime-compliant"]; ok {
+			t.Errorf("my-app still carries the annotation %q", v)
+		}
+		if _, err := c.Client.RbacV1().ClusterRoles().Get(ctx, "groundtruth-controller", metav1.GetOptions{}); err == nil {
+			t.Errorf("the controller's ClusterRole is still there after kubectl delete -k")
+		}
+	})
 }
 
 // checkInstalled checks what the self-signed install leaves in the cluster: the base's
@@ -373,6 +408,7 @@ func TestDocsFlags(t *testing.T) {
 		{"agent", "docs/operations.md", section("docs/operations.md", "The agent")},
 		{"controller", "docs/operations.md", section("docs/operations.md", "The controller")},
 		{"gate", "docs/gate.md", readDoc(t, "docs/gate.md")},
+		{"cleanup", "docs/operations.md", section("docs/operations.md", "Uninstall")},
 		{"run", "README.md", section("README.md", "What you see")},
 	} {
 		out, err := exec.Command(gt, c.command, "--help").CombinedOutput()
