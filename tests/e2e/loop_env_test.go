@@ -38,7 +38,8 @@ import (
 )
 
 const (
-	loopNS         = "groundtruth-system"
+	loopNS         = controllerNS // the controller's Lease and service account
+	loopAgentNS    = agentNS      // the agents' pods
 	loopAppNS      = "loop"
 	conditionType  = "RuntimeCompliant"
 	verdictKey     = "groundtruth.dev/runtime-compliant"
@@ -173,7 +174,7 @@ patches:
 		t.Fatal(err)
 	}
 	e.waitFor(ctx, "agent DaemonSet ready on 3 nodes", 90*time.Second, func(ctx context.Context) (bool, error) {
-		ds, err := c.Client.AppsV1().DaemonSets(loopNS).Get(ctx, "groundtruth-agent", metav1.GetOptions{})
+		ds, err := c.Client.AppsV1().DaemonSets(loopAgentNS).Get(ctx, "groundtruth-agent", metav1.GetOptions{})
 		return err == nil && ds.Status.DesiredNumberScheduled == 3 && ds.Status.NumberReady == 3, nil
 	})
 	for _, name := range []string{"node-1", "node-2"} {
@@ -228,7 +229,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 
 func (e *loopEnv) agentPod(ctx context.Context, node string) *corev1.Pod {
 	e.t.Helper()
-	l, err := e.c.Client.CoreV1().Pods(loopNS).List(ctx, metav1.ListOptions{
+	l, err := e.c.Client.CoreV1().Pods(loopAgentNS).List(ctx, metav1.ListOptions{
 		LabelSelector: "app.kubernetes.io/name=groundtruth-agent", FieldSelector: "spec.nodeName=" + node,
 	})
 	if err != nil || len(l.Items) != 1 {
@@ -314,7 +315,7 @@ func (e *loopEnv) startController(extra ...string) *controllerProc {
 	p := &controllerProc{name: fmt.Sprintf("controller-%d", n), log: filepath.Join(e.dir, fmt.Sprintf("controller-%d.log", n)), done: make(chan struct{})}
 	args := append([]string{"controller",
 		"--kubeconfig=" + e.kubeconfig,
-		"--agent-namespace=" + loopNS,
+		"--agent-namespace=" + loopAgentNS,
 		"--leader-election-namespace=" + loopNS,
 		"--agent-ca=" + e.agentCA.CertFile,
 		"--tls-cert=" + e.ctlCert.CertFile,
