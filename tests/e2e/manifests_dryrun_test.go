@@ -94,7 +94,7 @@ func TestManifestsDryRun(t *testing.T) {
 	// namespaced objects of a first install would be refused for namespaces that do not
 	// exist yet. A user's dry run before the first install needs them too; they are made
 	// from namespace.yaml, so their Pod Security labels are in place.
-	kubectl(t, "apply", "--server-side", "-f", filepath.Join(manifests, "base", "namespace.yaml"))
+	kubectl(t, "apply", "-f", filepath.Join(manifests, "base", "namespace.yaml"))
 
 	// secretNames returns the Secrets the base's pods mount, as namespace/name (a pod
 	// mounts Secrets of its own namespace only).
