@@ -288,7 +288,8 @@ Result<TlsBundle> MakeTlsBundle(const TlsBundleOptions& options, const PemPair* 
   agent.common_name = "groundtruth-agent";
   agent.dns_names = options.agent_dns;
   if (agent.dns_names.empty()) {
-    agent.dns_names = {"groundtruth-agent", "groundtruth-agent." + options.namespace_name + ".svc"};
+    agent.dns_names = {"groundtruth-agent",
+                       "groundtruth-agent." + options.agent_namespace + ".svc"};
   }
   agent.ip_addresses = options.agent_ips;
   agent.server_auth = true;
@@ -341,17 +342,18 @@ Status WriteTlsBundle(const TlsBundle& bundle, const std::string& dir, bool over
   return OkStatus();
 }
 
-std::string KubernetesSecretsYaml(const TlsBundle& bundle, std::string_view namespace_name) {
-  std::string ns(namespace_name);
-  auto secret = [&](const std::string& name, const PemPair& pair) {
-    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+std::string KubernetesSecretsYaml(const TlsBundle& bundle, std::string_view agent_namespace,
+                                  std::string_view controller_namespace) {
+  auto secret = [&](const std::string& name, std::string_view ns, const PemPair& pair) {
+    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+           "\n  namespace: " + std::string(ns) +
            "\n  labels:\n    app.kubernetes.io/part-of: groundtruth\ntype: kubernetes.io/tls\n"
            "data:\n  tls.crt: " +
            Base64(pair.cert) + "\n  tls.key: " + Base64(pair.key) +
            "\n  ca.crt: " + Base64(bundle.ca.cert) + "\n";
   };
-  return secret("groundtruth-agent-tls", bundle.agent) + "---\n" +
-         secret("groundtruth-controller-tls", bundle.controller);
+  return secret("groundtruth-agent-tls", agent_namespace, bundle.agent) + "---\n" +
+         secret("groundtruth-controller-tls", controller_namespace, bundle.controller);
 }
 
 int CertsMain(int argc, char** argv) {
@@ -359,18 +361,26 @@ int CertsMain(int argc, char** argv) {
   app.name("groundtruth certs");
   app.set_version_flag("--version", VersionLine("groundtruth certs"));
   std::string out_dir;
-  std::string secrets_ns;
+  bool secrets = false;
   std::string validity_text = "8760h";
   std::string ca_cert_path, ca_key_path;
   bool force = false;
   TlsBundleOptions options;
   app.add_option("--out", out_dir,
                  "Directory to write ca.crt/key, agent.crt/key, controller.crt/key");
-  app.add_option("--kubernetes-secrets", secrets_ns,
-                 "Print Secret YAML (kubernetes.io/tls + ca.crt) for this namespace to stdout");
+  app.add_flag("--kubernetes-secrets", secrets,
+               "Print the two Secrets (kubernetes.io/tls + ca.crt) to stdout, each in its "
+               "namespace");
+  app.add_option("--agent-namespace", options.agent_namespace,
+                 "Namespace of the agents: their Secret, and their certificate's "
+                 "groundtruth-agent.<namespace>.svc")
+      ->capture_default_str();
+  app.add_option("--controller-namespace", options.controller_namespace,
+                 "Namespace of the controller: its Secret")
+      ->capture_default_str();
   app.add_option("--agent-dns", options.agent_dns,
                  "DNS subjectAltName of the agent certificate (repeatable; default "
-                 "groundtruth-agent and groundtruth-agent.<namespace>.svc)");
+                 "groundtruth-agent and groundtruth-agent.<agent-namespace>.svc)");
   app.add_option("--agent-ip", options.agent_ips,
                  "IP subjectAltName of the agent certificate (repeatable)");
   app.add_option("--controller-name", options.controller_name,
@@ -388,8 +398,8 @@ int CertsMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 3;
   }
-  if (out_dir.empty() && secrets_ns.empty()) {
-    std::cerr << "groundtruth certs: give --out DIR and/or --kubernetes-secrets NAMESPACE\n";
+  if (out_dir.empty() && !secrets) {
+    std::cerr << "groundtruth certs: give --out DIR and/or --kubernetes-secrets\n";
     return 3;
   }
   auto validity = ParseDuration(validity_text);
@@ -398,7 +408,6 @@ int CertsMain(int argc, char** argv) {
     return 3;
   }
   options.validity = std::chrono::duration_cast<std::chrono::seconds>(*validity);
-  if (!secrets_ns.empty()) options.namespace_name = secrets_ns;
 
   PemPair existing;
   if (!ca_cert_path.empty() || !ca_key_path.empty()) {
@@ -430,7 +439,10 @@ int CertsMain(int argc, char** argv) {
     LogInfo("wrote ca.crt, ca.key, agent.crt, agent.key, controller.crt, controller.key to " +
             out_dir + " (keys mode 0600)");
   }
-  if (!secrets_ns.empty()) std::cout << KubernetesSecretsYaml(*bundle, secrets_ns);
+  if (secrets) {
+    std::cout << KubernetesSecretsYaml(*bundle, options.agent_namespace,
+                                       options.controller_namespace);
+  }
   return 0;
 }
 

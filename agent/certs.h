@@ -36,10 +36,13 @@ Result<PemPair> IssueCert(const PemPair& ca, const CertRequest& request);
 
 struct TlsBundleOptions {
   std::string ca_name = "groundtruth-ca";
-  std::vector<std::string> agent_dns;  // default: groundtruth-agent[.<namespace>.svc]
+  std::vector<std::string> agent_dns;  // default: groundtruth-agent[.<agent_namespace>.svc]
   std::vector<std::string> agent_ips;
   std::string controller_name = "groundtruth-controller";
-  std::string namespace_name = "groundtruth-system";
+  // manifests/base/namespace.yaml: the agents run apart from the controller, whose namespace
+  // enforces Pod Security `restricted`.
+  std::string agent_namespace = "groundtruth-agent";
+  std::string controller_namespace = "groundtruth-system";
   std::chrono::seconds validity = std::chrono::hours(24 * 365);
 };
 
@@ -58,8 +61,10 @@ Result<TlsBundle> MakeTlsBundle(const TlsBundleOptions& options,
 Status WriteTlsBundle(const TlsBundle& bundle, const std::string& dir, bool overwrite);
 
 // Secrets groundtruth-agent-tls and groundtruth-controller-tls (type kubernetes.io/tls with
-// ca.crt), as manifests/ mounts them. The CA's key is not included.
-std::string KubernetesSecretsYaml(const TlsBundle& bundle, std::string_view namespace_name);
+// ca.crt), each in the namespace of the pods that mount it, as manifests/ does. The CA's key
+// is not included.
+std::string KubernetesSecretsYaml(const TlsBundle& bundle, std::string_view agent_namespace,
+                                  std::string_view controller_namespace);
 
 // `groundtruth certs ...`; returns the process exit code.
 int CertsMain(int argc, char** argv);

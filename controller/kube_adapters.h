@@ -56,7 +56,7 @@ class ElectorLeadership final : public Leadership {
 
 struct InformerScope {
   std::string watch_namespace;  // --namespace: empty watches every namespace
-  std::string agent_namespace = "groundtruth-system";
+  std::string agent_namespace = "groundtruth-agent";
   std::string agent_selector = "app.kubernetes.io/name=groundtruth-agent";
 };
 

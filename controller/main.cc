@@ -50,7 +50,7 @@ struct Flags {
   std::string agent_ca, tls_cert, tls_key;
   std::string agent_server_name = "groundtruth-agent";
   uint16_t agent_port = 9443;
-  std::string agent_namespace = "groundtruth-system";
+  std::string agent_namespace = "groundtruth-agent";
   std::string agent_selector = "app.kubernetes.io/name=groundtruth-agent";
   std::string interval = "10s";
   std::string scrape_timeout = "5s";

@@ -296,7 +296,7 @@ struct World {
     for (int n = 0; n < kNodes; ++n) {
       json agent = {{"metadata",
                      {{"name", "agent-" + std::to_string(n)},
-                      {"namespace", "groundtruth-system"},
+                      {"namespace", "groundtruth-agent"},
                       {"uid", Uid("agent", n)}}},
                     {"spec", {{"nodeName", "node-" + std::to_string(n)}}},
                     {"status",

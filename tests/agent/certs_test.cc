@@ -8,6 +8,10 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "tree.h"
 
@@ -56,7 +60,9 @@ TEST(CertsTest, BundleChainsToItsCaWithTheRightPurposes) {
   X509* agent = ParsePem(bundle->agent.cert);
   ASSERT_NE(agent, nullptr);
   EXPECT_EQ(X509_check_host(agent, "groundtruth-agent", 0, 0, nullptr), 1);
-  EXPECT_EQ(X509_check_host(agent, "groundtruth-agent.groundtruth-system.svc", 0, 0, nullptr), 1);
+  // The agents' own namespace (manifests/base/namespace.yaml), not the controller's.
+  EXPECT_EQ(X509_check_host(agent, "groundtruth-agent.groundtruth-agent.svc", 0, 0, nullptr), 1);
+  EXPECT_NE(X509_check_host(agent, "groundtruth-agent.groundtruth-system.svc", 0, 0, nullptr), 1);
   EXPECT_EQ(X509_check_ip_asc(agent, "10.0.0.7", 0), 1);
   EXPECT_EQ(X509_check_ip_asc(agent, "::1", 0), 1);
   EXPECT_NE(X509_check_host(agent, "evil.example", 0, 0, nullptr), 1);
@@ -114,10 +120,13 @@ TEST(CertsTest, WritesFilesWithPrivateKeysUnreadableByOthers) {
 TEST(CertsTest, SecretYamlMatchesTheManifests) {
   auto bundle = MakeTlsBundle(TlsBundleOptions{});
   ASSERT_TRUE(bundle);
-  std::string yaml = KubernetesSecretsYaml(*bundle, "groundtruth-system");
-  EXPECT_NE(yaml.find("name: groundtruth-agent-tls\n  namespace: groundtruth-system"),
+  // Each Secret in the namespace of the pods that mount it: a pod mounts its own
+  // namespace's Secrets only.
+  std::string yaml = KubernetesSecretsYaml(*bundle, "groundtruth-agent", "groundtruth-system");
+  EXPECT_NE(yaml.find("name: groundtruth-agent-tls\n  namespace: groundtruth-agent\n"),
             std::string::npos);
-  EXPECT_NE(yaml.find("name: groundtruth-controller-tls"), std::string::npos);
+  EXPECT_NE(yaml.find("name: groundtruth-controller-tls\n  namespace: groundtruth-system\n"),
+            std::string::npos);
   EXPECT_NE(yaml.find("type: kubernetes.io/tls"), std::string::npos);
   EXPECT_NE(yaml.find("  ca.crt: "), std::string::npos);
   EXPECT_EQ(yaml.find("BEGIN"), std::string::npos);  // base64 only
@@ -130,6 +139,38 @@ TEST(CertsTest, SecretYamlMatchesTheManifests) {
     ++keys;
   }
   EXPECT_EQ(keys, 2u);  // tls.key of the two secrets
+}
+
+// Runs `groundtruth certs ARGS...`, returning its exit code and what it printed.
+std::pair<int, std::string> RunCerts(std::vector<std::string> args) {
+  args.insert(args.begin(), "certs");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  int rc = CertsMain(static_cast<int>(argv.size()), argv.data());
+  std::string out = ::testing::internal::GetCapturedStdout();
+  return {rc, out + ::testing::internal::GetCapturedStderr()};
+}
+
+TEST(CertsTest, SecretsCommandPutsEachSecretInItsNamespace) {
+  auto [rc, out] = RunCerts({"--kubernetes-secrets"});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("name: groundtruth-agent-tls\n  namespace: groundtruth-agent\n"),
+            std::string::npos);
+  EXPECT_NE(out.find("name: groundtruth-controller-tls\n  namespace: groundtruth-system\n"),
+            std::string::npos);
+
+  std::tie(rc, out) = RunCerts(
+      {"--kubernetes-secrets", "--agent-namespace=gt-nodes", "--controller-namespace=gt-ctl"});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("name: groundtruth-agent-tls\n  namespace: gt-nodes\n"), std::string::npos);
+  EXPECT_NE(out.find("name: groundtruth-controller-tls\n  namespace: gt-ctl\n"), std::string::npos);
+
+  // The form that once named one namespace for both is refused, not half obeyed.
+  std::tie(rc, out) = RunCerts({"--kubernetes-secrets", "groundtruth-system"});
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("groundtruth-system"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ inline json AgentJson(const std::string& name, const std::string& uid, const std
   return json{
       {"metadata",
        {{"name", name},
-        {"namespace", "groundtruth-system"},
+        {"namespace", "groundtruth-agent"},
         {"uid", uid},
         {"labels", {{"app.kubernetes.io/name", "groundtruth-agent"}}}}},
       {"spec", {{"nodeName", node}}},

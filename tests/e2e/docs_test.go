@@ -358,18 +358,22 @@ spec:
 }
 
 // checkInstalled checks what the self-signed install leaves in the cluster: the base's
-// workloads, and the two TLS Secrets holding the files `groundtruth certs` wrote.
+// workloads, and the two TLS Secrets holding the files `groundtruth certs` wrote, each in the
+// namespace of the pods that mount it.
 func checkInstalled(t *testing.T, ctx context.Context, c *harness.Cluster, tlsDir string) {
 	t.Helper()
-	const ns = "groundtruth-system"
-	if _, err := c.Client.AppsV1().DaemonSets(ns).Get(ctx, "groundtruth-agent", metav1.GetOptions{}); err != nil {
+	if _, err := c.Client.AppsV1().DaemonSets(agentNS).Get(ctx, "groundtruth-agent", metav1.GetOptions{}); err != nil {
 		t.Errorf("agent DaemonSet: %v", err)
 	}
-	if _, err := c.Client.AppsV1().Deployments(ns).Get(ctx, "groundtruth-controller", metav1.GetOptions{}); err != nil {
+	if _, err := c.Client.AppsV1().Deployments(controllerNS).Get(ctx, "groundtruth-controller", metav1.GetOptions{}); err != nil {
 		t.Errorf("controller Deployment: %v", err)
 	}
-	for secret, cert := range map[string]string{"groundtruth-agent-tls": "agent", "groundtruth-controller-tls": "controller"} {
-		s, err := c.Client.CoreV1().Secrets(ns).Get(ctx, secret, metav1.GetOptions{})
+	// Each Secret beside the pods that mount it.
+	for _, x := range []struct{ ns, secret, cert string }{
+		{agentNS, "groundtruth-agent-tls", "agent"}, {controllerNS, "groundtruth-controller-tls", "controller"},
+	} {
+		secret, cert := x.secret, x.cert
+		s, err := c.Client.CoreV1().Secrets(x.ns).Get(ctx, secret, metav1.GetOptions{})
 		if err != nil {
 			t.Errorf("Secret %s: %v", secret, err)
 			continue

@@ -39,7 +39,8 @@ import (
 )
 
 const (
-	loopNS         = "groundtruth-system"
+	loopNS         = controllerNS // the controller's Lease and service account
+	loopAgentNS    = agentNS      // the agents' pods
 	loopAppNS      = "loop"
 	conditionType  = "RuntimeCompliant"
 	verdictKey     = "groundtruth.dev/runtime-compliant"
@@ -174,7 +175,7 @@ patches:
 		t.Fatal(err)
 	}
 	e.waitFor(ctx, "agent DaemonSet ready on 3 nodes", 90*time.Second, func(ctx context.Context) (bool, error) {
-		ds, err := c.Client.AppsV1().DaemonSets(loopNS).Get(ctx, "groundtruth-agent", metav1.GetOptions{})
+		ds, err := c.Client.AppsV1().DaemonSets(loopAgentNS).Get(ctx, "groundtruth-agent", metav1.GetOptions{})
 		return err == nil && ds.Status.DesiredNumberScheduled == 3 && ds.Status.NumberReady == 3, nil
 	})
 	for _, name := range []string{"node-1", "node-2"} {
@@ -229,7 +230,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 
 func (e *loopEnv) agentPod(ctx context.Context, node string) *corev1.Pod {
 	e.t.Helper()
-	l, err := e.c.Client.CoreV1().Pods(loopNS).List(ctx, metav1.ListOptions{
+	l, err := e.c.Client.CoreV1().Pods(loopAgentNS).List(ctx, metav1.ListOptions{
 		LabelSelector: "app.kubernetes.io/name=groundtruth-agent", FieldSelector: "spec.nodeName=" + node,
 	})
 	if err != nil || len(l.Items) != 1 {
@@ -322,7 +323,7 @@ func (e *loopEnv) startController(extra ...string) *controllerProc {
 	extra = slices.DeleteFunc(slices.Clone(extra), func(a string) bool { return strings.HasPrefix(a, "--metrics-bind-address=") })
 	args := append([]string{"controller",
 		"--kubeconfig=" + e.kubeconfig,
-		"--agent-namespace=" + loopNS,
+		"--agent-namespace=" + loopAgentNS,
 		"--leader-election-namespace=" + loopNS,
 		"--agent-ca=" + e.agentCA.CertFile,
 		"--tls-cert=" + e.ctlCert.CertFile,

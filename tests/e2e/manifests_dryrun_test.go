@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -77,23 +79,32 @@ func TestManifestsDryRun(t *testing.T) {
 		}
 		return out
 	}
+	// The namespaces' Pod Security `warn` level is the `enforce` one: a workload whose pods
+	// the namespace would refuse draws a warning on apply (pods themselves are created
+	// later, by the workload controllers), so a clean dry run means admitted pods.
 	dryRun := func(t *testing.T, dir string) []map[string]any {
 		t.Helper()
-		return kubectlJSON(t, ctx, c, "apply", "--dry-run=server", "--validate=strict", "-k", dir, "-o", "json")
+		objs, stderr := kubectlJSONStderr(t, ctx, c, "apply", "--dry-run=server", "--validate=strict", "-k", dir, "-o", "json")
+		if strings.Contains(stderr, "PodSecurity") {
+			t.Errorf("dry run of %s: Pod Security would refuse pods:\n%s", dir, stderr)
+		}
+		return objs
 	}
-	// A server-side dry run persists nothing, not even the Namespace it creates, so the
-	// namespaced objects of a first install would be refused for a namespace that does not
-	// exist yet. A user's dry run before the first install needs the namespace too.
-	kubectl(t, "create", "namespace", "groundtruth-system")
+	// A server-side dry run persists nothing, not even the Namespaces it creates, so the
+	// namespaced objects of a first install would be refused for namespaces that do not
+	// exist yet. A user's dry run before the first install needs them too; they are made
+	// from namespace.yaml, so their Pod Security labels are in place.
+	kubectl(t, "apply", "-f", filepath.Join(manifests, "base", "namespace.yaml"))
 
-	// secretNames returns the Secrets the base's pods mount.
+	// secretNames returns the Secrets the base's pods mount, as namespace/name (a pod
+	// mounts Secrets of its own namespace only).
 	secretNames := func(objs []map[string]any) []string {
 		var names []string
 		for _, o := range objs {
 			vols, _ := field(o, "spec", "template", "spec", "volumes").([]any)
 			for _, v := range vols {
 				if m, ok := v.(map[string]any); ok && str(m, "secret", "secretName") != "" {
-					names = append(names, str(m, "secret", "secretName"))
+					names = append(names, str(o, "metadata", "namespace")+"/"+str(m, "secret", "secretName"))
 				}
 			}
 		}
@@ -103,7 +114,7 @@ func TestManifestsDryRun(t *testing.T) {
 	baseWorkloads := func(t *testing.T, objs []map[string]any) {
 		t.Helper()
 		for _, want := range [][2]string{{"DaemonSet", "groundtruth-agent"}, {"Deployment", "groundtruth-controller"},
-			{"Namespace", "groundtruth-system"}, {"NetworkPolicy", "groundtruth-agent"}, {"NetworkPolicy", "groundtruth-controller"},
+			{"Namespace", "groundtruth-system"}, {"Namespace", "groundtruth-agent"}, {"NetworkPolicy", "groundtruth-agent"}, {"NetworkPolicy", "groundtruth-controller"},
 			{"ValidatingAdmissionPolicy", "groundtruth-controller-writes"}, {"ValidatingAdmissionPolicyBinding", "groundtruth-controller-writes"}, {"ClusterRole", ""}, {"ServiceAccount", "groundtruth-controller"}} {
 			found := false
 			for _, o := range objs {
@@ -114,13 +125,41 @@ func TestManifestsDryRun(t *testing.T) {
 			}
 		}
 	}
-	wantSecrets := []string{"groundtruth-agent-tls", "groundtruth-controller-tls"}
+	wantSecrets := []string{"groundtruth-agent/groundtruth-agent-tls", "groundtruth-system/groundtruth-controller-tls"}
+	// secretNS is the namespace of the pods that mount a Secret.
+	secretNS := func(name string) string {
+		for _, s := range wantSecrets {
+			if strings.HasSuffix(s, "/"+name) {
+				return strings.TrimSuffix(s, "/"+name)
+			}
+		}
+		return ""
+	}
 
 	t.Run("base", func(t *testing.T) {
 		objs := dryRun(t, filepath.Join(manifests, "base"))
 		baseWorkloads(t, objs)
 		if got := secretNames(objs); !reflect.DeepEqual(got, wantSecrets) {
 			t.Errorf("the base mounts Secrets %v, want %v (what both overlays provide)", got, wantSecrets)
+		}
+		// The warning dryRun looks for is real: the agent's DaemonSet moved into the
+		// controller's namespace draws it.
+		ds := find(objs, "DaemonSet", "groundtruth-agent")
+		if ds == nil {
+			t.Fatal("no agent DaemonSet")
+		}
+		ds["metadata"].(map[string]any)["namespace"] = "groundtruth-system"
+		moved, err := json.Marshal(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "agent-in-restricted.json")
+		if err := os.WriteFile(file, moved, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr := kubectlJSONStderr(t, ctx, c, "apply", "--dry-run=server", "-f", file, "-o", "json")
+		if !strings.Contains(stderr, `would violate PodSecurity "restricted:`) || !strings.Contains(stderr, "hostPath") {
+			t.Errorf("the agent's DaemonSet in groundtruth-system drew no Pod Security warning for hostPath: %q", stderr)
 		}
 	})
 
@@ -150,6 +189,9 @@ func TestManifestsDryRun(t *testing.T) {
 			if o == nil {
 				t.Errorf("no Secret %s in the dry run", s.secret)
 				continue
+			}
+			if ns := str(o, "metadata", "namespace"); ns != secretNS(s.secret) {
+				t.Errorf("Secret %s in namespace %q, not with the pods that mount it (%s)", s.secret, ns, secretNS(s.secret))
 			}
 			if str(o, "type") != "kubernetes.io/tls" {
 				t.Errorf("Secret %s has type %q", s.secret, str(o, "type"))
@@ -187,24 +229,42 @@ func TestManifestsDryRun(t *testing.T) {
 		kubectl(t, "apply", "--server-side", "-f", filepath.Join("testdata", "crds", "cert-manager.yaml"))
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
 			"crd/certificates.cert-manager.io", "crd/issuers.cert-manager.io", "crd/clusterissuers.cert-manager.io")
+		// The CA's key lives in cert-manager's own namespace (its cluster resource
+		// namespace), which cert-manager's install creates.
+		kubectl(t, "create", "namespace", "cert-manager")
 		objs := dryRun(t, filepath.Join(manifests, "overlays", "cert-manager"))
 		baseWorkloads(t, objs)
 		var issued []string
 		for _, o := range objs {
+			name, ns := str(o, "metadata", "name"), str(o, "metadata", "namespace")
 			switch o["kind"] {
 			case "Certificate":
-				if ns := str(o, "metadata", "namespace"); ns != "groundtruth-system" {
-					t.Errorf("Certificate %s in namespace %q", str(o, "metadata", "name"), ns)
+				secret := str(o, "spec", "secretName")
+				if want := secretNS(secret); want != "" && ns != want {
+					t.Errorf("Certificate %s in namespace %q: its Secret %s is mounted in %s", name, ns, secret, want)
 				}
 				issuer := str(o, "spec", "issuerRef", "name")
-				if kind := str(o, "spec", "issuerRef", "kind"); find(objs, kind, issuer) == nil {
-					t.Errorf("Certificate %s: issuer %s %s is not in the overlay", str(o, "metadata", "name"), kind, issuer)
+				kind := str(o, "spec", "issuerRef", "kind")
+				if i := find(objs, kind, issuer); i == nil || (kind == "Issuer" && str(i, "metadata", "namespace") != ns) {
+					t.Errorf("Certificate %s: issuer %s %s is not in the overlay beside it", name, kind, issuer)
 				}
-				issued = append(issued, str(o, "spec", "secretName"))
-			case "Issuer":
+				// A namespaced Issuer signs in its own namespace only: both leaves in two
+				// namespaces must chain to the one CA the other side trusts.
+				if want := secretNS(secret); want != "" && kind != "ClusterIssuer" {
+					t.Errorf("Certificate %s: issued by %s %s, which cannot sign in both namespaces", name, kind, issuer)
+				}
+				issued = append(issued, ns+"/"+secret)
+			case "ClusterIssuer":
 				if s := str(o, "spec", "ca", "secretName"); s != "" {
 					issued = append(issued, "(ca) "+s)
 				}
+			}
+		}
+		// A CA ClusterIssuer reads its Secret from cert-manager's namespace: the CA
+		// Certificate must write it there.
+		for _, i := range issued {
+			if s, ok := strings.CutPrefix(i, "(ca) "); ok && !slices.Contains(issued, "cert-manager/"+s) {
+				t.Errorf("the CA ClusterIssuer reads Secret %s, which no Certificate writes in namespace cert-manager (issued: %v)", s, issued)
 			}
 		}
 		for _, s := range wantSecrets {

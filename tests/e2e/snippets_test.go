@@ -168,6 +168,14 @@ func runShell(t *testing.T, ctx context.Context, c *harness.Cluster, gt, dir, sc
 // kubectlJSON runs kubectl and decodes its JSON output (a List for several objects).
 func kubectlJSON(t *testing.T, ctx context.Context, c *harness.Cluster, args ...string) []map[string]any {
 	t.Helper()
+	objs, _ := kubectlJSONStderr(t, ctx, c, args...)
+	return objs
+}
+
+// kubectlJSONStderr is kubectlJSON that also returns what kubectl wrote to stderr on
+// success (the API server's warnings).
+func kubectlJSONStderr(t *testing.T, ctx context.Context, c *harness.Cluster, args ...string) ([]map[string]any, string) {
+	t.Helper()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, "kubectl"), append([]string{"--kubeconfig=" + c.Kubeconfig}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -185,9 +193,9 @@ func kubectlJSON(t *testing.T, ctx context.Context, c *harness.Cluster, args ...
 				objs = append(objs, m)
 			}
 		}
-		return objs
+		return objs, errb.String()
 	}
-	return []map[string]any{doc}
+	return []map[string]any{doc}, errb.String()
 }
 
 // field walks nested maps: field(obj, "metadata", "name").
