@@ -63,6 +63,38 @@ json RecommendationJson(const reconcile::Recommendation& r) {
   return out;
 }
 
+// One resource's limit, declared against enforced: {"declared": "2", "declaredMillicores":
+// 2000, "enforced": "200m", "enforcedMillicores": 200, "drift": true}; null where none.
+json LimitJson(reconcile::LimitResource resource, std::optional<uint64_t> declared,
+               std::optional<uint64_t> enforced, bool drift) {
+  const char* unit = resource == reconcile::LimitResource::kMemory ? "Bytes" : "Millicores";
+  auto text = [&](std::optional<uint64_t> v) {
+    return v ? json(reconcile::FormatLimit(resource, v)) : json(nullptr);
+  };
+  auto number = [](std::optional<uint64_t> v) { return v ? json(*v) : json(nullptr); };
+  return json{{"declared", text(declared)},
+              {std::string("declared") + unit, number(declared)},
+              {"enforced", text(enforced)},
+              {std::string("enforced") + unit, number(enforced)},
+              {"drift", drift}};
+}
+
+json LimitsJson(const Report& r) {
+  auto drifted = [&](reconcile::LimitResource resource) {
+    for (const reconcile::LimitDrift& d : r.verdict.drift) {
+      if (d.resource == resource && d.container == r.container) return true;
+    }
+    return false;
+  };
+  const reconcile::DeclaredLimits declared = r.declared.value_or(reconcile::DeclaredLimits{});
+  return json{
+      {"memory",
+       LimitJson(reconcile::LimitResource::kMemory, declared.memory_limit_bytes,
+                 r.enforced.memory_limit_bytes, drifted(reconcile::LimitResource::kMemory))},
+      {"cpu", LimitJson(reconcile::LimitResource::kCpu, declared.cpu_limit_millicores,
+                        r.enforced.cpu_limit_millicores, drifted(reconcile::LimitResource::kCpu))}};
+}
+
 const reconcile::Recommendation* RecommendationFor(const reconcile::Verdict& v,
                                                    std::string_view container) {
   for (const reconcile::Recommendation& r : v.recommendations) {
@@ -107,6 +139,7 @@ std::string RenderJson(const Report& r) {
         {"namespace", r.namespace_name},
         {"name", r.name},
         {"container", r.container}}},
+      {"limits", LimitsJson(r)},
       {"observation",
        {{"cgroup", r.cgroup},
         {"observedSeconds", Seconds(r.observed)},

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reconcile/limits.h"
 #include "reconcile/verdict.h"
 
 namespace gt::cli {
@@ -29,6 +30,10 @@ struct Report {
   std::chrono::nanoseconds observed{0};
   std::chrono::nanoseconds window{0};
   size_t readings = 0;
+  // The container's limits as declared (none when nothing declares them: `check` without a
+  // manifest) and as the kernel enforced them at the last reading.
+  std::optional<reconcile::DeclaredLimits> declared;
+  reconcile::EnforcedLimits enforced;
   std::vector<std::string> notes;
 };
 
@@ -41,7 +46,8 @@ nlohmann::ordered_json ConditionJson(const reconcile::Verdict& verdict,
                                      std::chrono::system_clock::time_point last_transition,
                                      std::string_view container);
 
-// One JSON document: {"condition": ..., "workload": {...}, "observation": {...}, "notes": [...]}.
+// One JSON document: {"condition": ..., "workload": {...}, "limits": {...}, "observation": {...},
+// "notes": [...]}.
 std::string RenderJson(const Report& report);
 
 // For people: a headline, the condition block as `kubectl get -o yaml` would show it

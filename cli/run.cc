@@ -331,6 +331,8 @@ int RunMain(int argc, char** argv) {
   report.observed = session->observed;
   report.window = session->judged_window;
   report.readings = session->readings;
+  report.declared = declared;
+  report.enforced = session->enforced;
   report.notes = workload->notes;
   report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
   if (exit_status && session->end == cli::SessionEnd::kWorkloadExited) {
@@ -396,6 +398,7 @@ int CheckMain(int argc, char** argv) {
   config.window = std::chrono::duration_cast<std::chrono::seconds>(span->window);
   config.interval = span->interval;
   config.declared = workload.declared;
+  config.limits_declared = !flags.manifest.empty();
   config.container = workload.container.empty() ? *relative : workload.container;
   config.node = Hostname();
   cli::LiveLine live(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
@@ -415,6 +418,8 @@ int CheckMain(int argc, char** argv) {
   report.observed = session->observed;
   report.window = session->judged_window;
   report.readings = session->readings;
+  if (config.limits_declared) report.declared = workload.declared;
+  report.enforced = session->enforced;
   report.notes = workload.notes;
   report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
   return Report(report, flags.output);

@@ -48,6 +48,7 @@ reconcile::WorkloadObservation MakeObservation(const SessionConfig& config,
   c.pod = config.pod;
   c.node = config.node;
   c.declared = config.declared;
+  c.limits_declared = config.limits_declared;
   c.readings = readings;
   obs.containers.push_back(std::move(c));
   if (!nodes.empty()) obs.nodes[config.node] = nodes;
@@ -208,6 +209,7 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
   live.Clear();
 
   result.readings = readings.size();
+  result.enforced = reconcile::EnforcedBy(readings.back());
   result.observed = readings.back().time - readings.front().time;
   result.judged_window = config.window;
   const auto observed_s = std::chrono::duration_cast<std::chrono::seconds>(result.observed);
