@@ -50,6 +50,9 @@ struct Tick {
   uint64_t events = 0;        // counter rises in this interval
   uint64_t onset_events = 0;  // counter rises over the onset windows
   std::string what;
+  // CPUThrottled only: its figures over the window ending here, as far as it weighed them
+  // (time only past the periods ratio, usage and stall only past both), for peaks.
+  std::optional<double> window_periods, window_time, window_usage, window_stall;
 };
 
 // Records what `measure` says over [from, to] as an onset figure named `name`.
@@ -322,15 +325,19 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   }
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
+  if (share) k.window_periods = share->value();
   if (!share || share->value() <= p.ratio) return k;
   // Throttled periods alone are the mixin's noisy alert: a burst throttled for 2 ms of a
   // 100 ms period counts as much as a period lost whole. The throttling must cost wall time,
   // and the container must either use its quota or stall on CPU well past what node
   // contention alone causes (a never-throttled container on a saturated node: 24-29%).
   std::optional<Ratio> held = Sum(in.steps, from, s.end, throttled_time);
+  if (held) k.window_time = held->value();
   if (!held || held->value() < p.throttled_time) return k;
   std::optional<Ratio> stall = Sum(in.steps, from, s.end, psi);
   std::optional<Ratio> used = Sum(in.steps, from, s.end, usage);
+  k.window_usage = used ? std::optional<double>(used->value()) : std::nullopt;
+  k.window_stall = stall ? std::optional<double>(stall->value()) : std::nullopt;
   const bool qualified =
       (stall && stall->value() >= p.psi_some) || (used && used->value() >= p.usage_ratio);
   if (!qualified) return k;
@@ -467,6 +474,19 @@ Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
   return k;
 }
 
+// A CPUThrottled window that did not fire joins the near miss a Compliant message explains.
+void FoldCpuNearMiss(Peaks& peaks, const Tick& k) {
+  if (k.onset || !k.window_periods) return;
+  CpuNearMiss& m = peaks.cpu_near_miss;
+  m.periods = std::max(m.periods, *k.window_periods);
+  auto fold = [](std::optional<double>& slot, std::optional<double> v) {
+    if (v) slot = std::max(slot.value_or(0), *v);
+  };
+  fold(m.time, k.window_time);
+  fold(m.usage, k.window_usage);
+  fold(m.stall, k.window_stall);
+}
+
 void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& policy) {
   const CStep& s = in.steps[i];
   for (const CgroupReading* r : {s.prev, s.cur}) {
@@ -482,11 +502,6 @@ void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& polic
           Rise(s.prev->memory.workingset_refault_file, s.cur->memory.workingset_refault_file)) {
     peaks.refault_bytes_per_s =
         std::max(peaks.refault_bytes_per_s, static_cast<double>(*d) * kPageBytes / s.seconds());
-  }
-  std::optional<uint64_t> t = Rise(s.prev->cpu.nr_throttled, s.cur->cpu.nr_throttled);
-  std::optional<uint64_t> n = Rise(s.prev->cpu.nr_periods, s.cur->cpu.nr_periods);
-  if (t && n && *n > 0) {
-    peaks.cpu_throttled = std::max(peaks.cpu_throttled, static_cast<double>(*t) / *n);
   }
   std::optional<Ratio> psi =
       Sum(in.steps, s.end - policy.memory_thrashing.window, s.end, [](const CStep& x) {
@@ -533,8 +548,9 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
       apply(Rule::kPidsExhausted, s.gap ? Tick{} : PidsExhaustedTick(s), p.pids_exhausted.recovery);
     }
     if (p.cpu_throttled.enabled) {
-      apply(Rule::kCPUThrottled, CpuThrottledTick(in, i, p.cpu_throttled),
-            RecoveryOf(p.cpu_throttled));
+      const Tick k = CpuThrottledTick(in, i, p.cpu_throttled);
+      FoldCpuNearMiss(track.peaks, k);
+      apply(Rule::kCPUThrottled, k, RecoveryOf(p.cpu_throttled));
     }
     if (p.io_contention.enabled) {
       apply(Rule::kIOContention, IoContentionTick(in, i, p.io_contention),
@@ -973,6 +989,45 @@ std::string DriftNotes(const std::vector<LimitDrift>& drift,
   return out;
 }
 
+// A Compliant message's figures never read like a violation on their own: each comes with
+// what its rule required. Memory PSI some is a peak over one window; the rule wants it in
+// `windows` consecutive ones.
+std::string MemoryPsiBeside(const Peaks& peaks, const Policy::MemoryThrashing& r) {
+  const std::string peak = FormatPercent(peaks.memory_psi_some);
+  if (peaks.memory_psi_some < r.psi_some) {
+    return "memory PSI some " + peak + " (below " + FormatPercent(r.psi_some) + ")";
+  }
+  return "memory PSI some up to " + peak + " (MemoryThrashing: >= " + FormatPercent(r.psi_some) +
+         " in " + std::to_string(std::max(1, r.windows)) + " consecutive " +
+         FormatDuration(r.window) + " windows)";
+}
+
+// How near CPUThrottled came, over the windows where it did not fire, stopped by the first
+// of its conditions that failed: throttled periods, then throttled time, then quota use or
+// CPU stall.
+std::string CpuNearMissText(const CpuNearMiss& m, const Policy::CpuThrottled& r) {
+  if (m.usage || m.stall) {
+    std::string out = "CPU throttled in > " + FormatPercent(r.ratio) +
+                      " of periods and >= " + FormatPercent(r.throttled_time) + " of the time but";
+    if (m.usage) {
+      out += " using at most " + FormatPercent(*m.usage) + " of the quota (below " +
+             FormatPercent(r.usage_ratio) + ")";
+    }
+    if (m.usage && m.stall) out += " with";
+    if (m.stall) {
+      out += " CPU PSI some at most " + FormatPercent(*m.stall) + " (below " +
+             FormatPercent(r.psi_some) + ")";
+    }
+    return out;
+  }
+  if (m.time) {
+    return "CPU throttled in up to " + FormatPercent(m.periods) + " of periods but at most " +
+           FormatPercent(*m.time) + " of the time (below " + FormatPercent(r.throttled_time) + ")";
+  }
+  return "CPU throttled in " + FormatPercent(m.periods) + " of periods (below " +
+         FormatPercent(r.ratio) + ")";
+}
+
 std::string NodeNotes(const std::vector<Evidence>& notes) {
   std::string out;
   for (const Evidence& e : notes) out += "; " + e.detail + " (not counted against this workload)";
@@ -1269,10 +1324,8 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
                                FormatDuration(p.observation.window) + ")"
                          : std::string()) +
                     "; peak " + WorkingSetAgainstLimit(ct.peaks, closest->obs);
-  if (closest->has_memory_psi)
-    msg += ", memory PSI some " + FormatPercent(ct.peaks.memory_psi_some);
-  if (ct.peaks.quota_cores)
-    msg += ", CPU throttled " + FormatPercent(ct.peaks.cpu_throttled) + " of periods";
+  if (closest->has_memory_psi) msg += ", " + MemoryPsiBeside(ct.peaks, p.memory_thrashing);
+  if (ct.peaks.quota_cores) msg += ", " + CpuNearMissText(ct.peaks.cpu_near_miss, p.cpu_throttled);
   if (instances.size() > 1) msg += "; " + std::to_string(instances.size()) + " containers judged";
   if (host_network) msg += "; " + host_network->detail;
   verdict.status = ConditionStatus::kTrue;
