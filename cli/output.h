@@ -16,7 +16,7 @@
 
 namespace gt::cli {
 
-enum class OutputFormat { kTable, kJson };
+enum class OutputFormat { kText, kTable, kJson };
 
 // A verdict with what it is about, ready to print.
 struct Report {
@@ -46,13 +46,17 @@ nlohmann::ordered_json ConditionJson(const reconcile::Verdict& verdict,
                                      std::chrono::system_clock::time_point last_transition,
                                      std::string_view container);
 
-// One JSON document: {"condition": ..., "workload": {...}, "limits": {...}, "observation": {...},
-// "notes": [...]}.
+// One JSON document: {"version": ..., "revision": ..., "condition": ..., "workload": {...},
+// "limits": {...}, "observation": {...}, "notes": [...]}.
 std::string RenderJson(const Report& report);
 
 // For people: a headline, the condition block as `kubectl get -o yaml` would show it
 // under status.conditions, then evidence, recommendation and notes.
 std::string RenderText(const Report& report);
+
+// For a terminal or a script that reads columns: a header and one row, as `gate -o table`
+// (KIND NAMESPACE NAME CONTAINER STATUS REASON OBSERVED MESSAGE).
+std::string RenderTable(const Report& report);
 
 // Key figures of the latest interval, for the live line.
 struct LiveFigures {

@@ -225,15 +225,15 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
     if (last_status != j.verdict.status) result.last_transition = clock.Wall();
     result.verdict = std::move(j.verdict);
     result.judged_window = judged;
-    result.notes.push_back(std::string(result.end == SessionEnd::kWorkloadExited
-                                           ? "the workload exited"
-                                           : "the cgroup was removed") +
-                           " after " + FormatDuration(result.observed) + ", before the " +
-                           FormatDuration(config.window) + " window; judged on the " +
-                           FormatDuration(judged) + " observed (every rule window scaled to it)");
+    result.notes.push_back(
+        std::string(result.end == SessionEnd::kWorkloadExited ? "the workload exited"
+                                                              : "the cgroup was removed") +
+        " after " + FormatDurationForPeople(result.observed) + ", before the " +
+        FormatDurationForPeople(config.window) + " window; judged on the " +
+        FormatDurationForPeople(judged) + " observed (every rule window scaled to it)");
   } else if (result.end == SessionEnd::kInterrupted) {
-    result.notes.push_back("interrupted after " + FormatDuration(result.observed) + " of the " +
-                           FormatDuration(config.window) + " window");
+    result.notes.push_back("interrupted after " + FormatDurationForPeople(result.observed) +
+                           " of the " + FormatDurationForPeople(config.window) + " window");
   }
   return result;
 }
