@@ -5,10 +5,13 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "common/version.h"
 #include "contract/condition.h"
 #include "reconcile/format.h"
 
@@ -29,13 +32,6 @@ void WriteAll(int fd, std::string_view text) {
 }
 
 double Seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
-
-// Observation spans for people: to the tenth of a second, whole seconds from 10s on.
-std::string Span(std::chrono::nanoseconds d) {
-  using std::chrono::milliseconds;
-  const milliseconds step = d >= std::chrono::seconds(10) ? milliseconds(1000) : milliseconds(100);
-  return FormatDuration((std::chrono::duration_cast<milliseconds>(d) + step / 2) / step * step);
-}
 
 json EvidenceJson(const reconcile::Evidence& e) {
   return json{{"reason", e.reason},
@@ -61,6 +57,38 @@ json RecommendationJson(const reconcile::Recommendation& r) {
   }
   if (r.pids_limit) out["pidsLimit"] = *r.pids_limit;
   return out;
+}
+
+// One resource's limit, declared against enforced: {"declared": "2", "declaredMillicores":
+// 2000, "enforced": "200m", "enforcedMillicores": 200, "drift": true}; null where none.
+json LimitJson(reconcile::LimitResource resource, std::optional<uint64_t> declared,
+               std::optional<uint64_t> enforced, bool drift) {
+  const char* unit = resource == reconcile::LimitResource::kMemory ? "Bytes" : "Millicores";
+  auto text = [&](std::optional<uint64_t> v) {
+    return v ? json(reconcile::FormatLimit(resource, v)) : json(nullptr);
+  };
+  auto number = [](std::optional<uint64_t> v) { return v ? json(*v) : json(nullptr); };
+  return json{{"declared", text(declared)},
+              {std::string("declared") + unit, number(declared)},
+              {"enforced", text(enforced)},
+              {std::string("enforced") + unit, number(enforced)},
+              {"drift", drift}};
+}
+
+json LimitsJson(const Report& r) {
+  auto drifted = [&](reconcile::LimitResource resource) {
+    for (const reconcile::LimitDrift& d : r.verdict.drift) {
+      if (d.resource == resource && d.container == r.container) return true;
+    }
+    return false;
+  };
+  const reconcile::DeclaredLimits declared = r.declared.value_or(reconcile::DeclaredLimits{});
+  return json{
+      {"memory",
+       LimitJson(reconcile::LimitResource::kMemory, declared.memory_limit_bytes,
+                 r.enforced.memory_limit_bytes, drifted(reconcile::LimitResource::kMemory))},
+      {"cpu", LimitJson(reconcile::LimitResource::kCpu, declared.cpu_limit_millicores,
+                        r.enforced.cpu_limit_millicores, drifted(reconcile::LimitResource::kCpu))}};
 }
 
 const reconcile::Recommendation* RecommendationFor(const reconcile::Verdict& v,
@@ -101,12 +129,15 @@ json ConditionJson(const reconcile::Verdict& v,
 
 std::string RenderJson(const Report& r) {
   json doc{
+      {"version", Build().version},
+      {"revision", Build().revision},
       {"condition", ConditionJson(r.verdict, r.last_transition, r.container)},
       {"workload",
        {{"kind", r.kind},
         {"namespace", r.namespace_name},
         {"name", r.name},
         {"container", r.container}}},
+      {"limits", LimitsJson(r)},
       {"observation",
        {{"cgroup", r.cgroup},
         {"observedSeconds", Seconds(r.observed)},
@@ -125,7 +156,8 @@ std::string RenderText(const Report& r) {
   out += fmt::format("{}: {}={} ({})\n", what, contract::kConditionType,
                      reconcile::ToString(v.status), v.reason);
   out += fmt::format("  container {}, cgroup {}, observed {} of {} window, {} readings\n",
-                     r.container, r.cgroup, Span(r.observed), Span(r.window), r.readings);
+                     r.container, r.cgroup, FormatDurationForPeople(r.observed),
+                     FormatDurationForPeople(r.window), r.readings);
 
   // The condition exactly as it would be written (status.conditions[]), quoted by a YAML
   // emitter so a message with ':' or quotes stays valid YAML.
@@ -166,6 +198,33 @@ std::string RenderText(const Report& r) {
   return out;
 }
 
+std::string RenderTable(const Report& r) {
+  const reconcile::Verdict& v = r.verdict;
+  auto cell = [](const std::string& text) { return text.empty() ? std::string("-") : text; };
+  std::string message = v.message;
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  const std::array<std::string, 8> head = {"KIND",   "NAMESPACE", "NAME",     "CONTAINER",
+                                           "STATUS", "REASON",    "OBSERVED", "MESSAGE"};
+  const std::array<std::string, 8> row = {
+      r.kind.empty() ? "cgroup" : r.kind,
+      cell(r.namespace_name),
+      cell(r.kind.empty() ? r.cgroup : r.name),
+      cell(r.container),
+      std::string(reconcile::ToString(v.status)),
+      v.reason,
+      FormatDurationForPeople(r.observed) + "/" + FormatDurationForPeople(r.window),
+      message};
+  std::string out;
+  for (const auto* line : {&head, &row}) {
+    for (size_t i = 0; i + 1 < line->size(); ++i) {
+      out += fmt::format("{:<{}}   ", (*line)[i], std::max(head[i].size(), row[i].size()));
+    }
+    out += line->back();
+    out += '\n';
+  }
+  return out;
+}
+
 std::string RenderLiveLine(const LiveFigures& f, size_t columns) {
   std::string line = fmt::format("{} ", f.container);
   line += "mem " + reconcile::FormatBytes(f.working_set_bytes);
@@ -181,7 +240,8 @@ std::string RenderLiveLine(const LiveFigures& f, size_t columns) {
   if (f.cpu_cores) line += fmt::format("  cpu {:.2f}", *f.cpu_cores);
   if (f.cpu_throttled) line += fmt::format(" throttled {:.0f}%", 100.0 * *f.cpu_throttled);
   if (f.oom_kills > 0) line += fmt::format("  OOM kills {}", f.oom_kills);
-  line += fmt::format("  {}/{}", Span(f.elapsed), Span(f.window));
+  line +=
+      fmt::format("  {}/{}", FormatDurationForPeople(f.elapsed), FormatDurationForPeople(f.window));
   if (!f.status.empty()) line += "  " + f.status;
   if (columns > 1 && line.size() >= columns) line.resize(columns - 1);
   return line;

@@ -11,11 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "reconcile/limits.h"
 #include "reconcile/verdict.h"
 
 namespace gt::cli {
 
-enum class OutputFormat { kTable, kJson };
+enum class OutputFormat { kText, kTable, kJson };
 
 // A verdict with what it is about, ready to print.
 struct Report {
@@ -29,6 +30,10 @@ struct Report {
   std::chrono::nanoseconds observed{0};
   std::chrono::nanoseconds window{0};
   size_t readings = 0;
+  // The container's limits as declared (none when nothing declares them: `check` without a
+  // manifest) and as the kernel enforced them at the last reading.
+  std::optional<reconcile::DeclaredLimits> declared;
+  reconcile::EnforcedLimits enforced;
   std::vector<std::string> notes;
 };
 
@@ -41,12 +46,17 @@ nlohmann::ordered_json ConditionJson(const reconcile::Verdict& verdict,
                                      std::chrono::system_clock::time_point last_transition,
                                      std::string_view container);
 
-// One JSON document: {"condition": ..., "workload": {...}, "observation": {...}, "notes": [...]}.
+// One JSON document: {"version": ..., "revision": ..., "condition": ..., "workload": {...},
+// "limits": {...}, "observation": {...}, "notes": [...]}.
 std::string RenderJson(const Report& report);
 
 // For people: a headline, the condition block as `kubectl get -o yaml` would show it
 // under status.conditions, then evidence, recommendation and notes.
 std::string RenderText(const Report& report);
+
+// For a terminal or a script that reads columns: a header and one row, as `gate -o table`
+// (KIND NAMESPACE NAME CONTAINER STATUS REASON OBSERVED MESSAGE).
+std::string RenderTable(const Report& report);
 
 // Key figures of the latest interval, for the live line.
 struct LiveFigures {

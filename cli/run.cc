@@ -36,7 +36,7 @@ struct CommonFlags {
   std::string manifest;
   std::string name;
   std::string container;
-  std::string output = "table";
+  std::string output = "text";
   std::string interval = "1s";
   std::string cgroup_root;  // default: HostPaths' own
   std::string proc_root;
@@ -45,9 +45,12 @@ struct CommonFlags {
 void AddCommonFlags(CLI::App& app, CommonFlags& f) {
   app.set_version_flag("--version", VersionLine(app.get_name()));
   app.add_option("--name", f.name, "workload name in the manifest (default: the first workload)");
-  app.add_option("--container", f.container,
+  app.add_option("--container,-c", f.container,
                  "container whose resources to use (default: the only or first one)");
-  app.add_option("--output,-o", f.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("--output,-o", f.output,
+                 "text (the condition, evidence and notes), table (one row) or json")
+      ->check(CLI::IsMember({"text", "table", "json"}))
+      ->capture_default_str();
   app.add_option("--interval", f.interval, "sampling interval, a Go duration")
       ->capture_default_str();
   app.add_option("--cgroup-root", f.cgroup_root, "cgroup filesystem root (default /sys/fs/cgroup)");
@@ -135,6 +138,8 @@ Result<reconcile::Policy> PolicyFor(const cli::ManifestWorkload& w) {
 int Report(const cli::Report& report, const std::string& output) {
   if (output == "json") {
     std::fputs(cli::RenderJson(report).c_str(), stdout);
+  } else if (output == "table") {
+    std::fputs(cli::RenderTable(report).c_str(), stdout);
   } else {
     std::fputs(cli::RenderText(report).c_str(), stdout);
   }
@@ -331,6 +336,8 @@ int RunMain(int argc, char** argv) {
   report.observed = session->observed;
   report.window = session->judged_window;
   report.readings = session->readings;
+  report.declared = declared;
+  report.enforced = session->enforced;
   report.notes = workload->notes;
   report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
   if (exit_status && session->end == cli::SessionEnd::kWorkloadExited) {
@@ -360,9 +367,10 @@ int CheckMain(int argc, char** argv) {
                  "manifest declaring the limits, - for standard input (without it: judged on "
                  "what the kernel enforces)");
   AddCommonFlags(app, flags);
-  app.add_option("--for", for_text, "how long to observe, a Go duration")->required();
+  // --window as `run` says it; --for, its first spelling, still works.
+  app.add_option("--window,--for", for_text, "how long to observe, a Go duration")->required();
   if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;
-  Result<Span> span = ParseSpan("--for", for_text, flags.interval);
+  Result<Span> span = ParseSpan("--window", for_text, flags.interval);
   if (!span) return Fail("check", span.error().message);
 
   cli::ManifestWorkload workload;
@@ -396,6 +404,7 @@ int CheckMain(int argc, char** argv) {
   config.window = std::chrono::duration_cast<std::chrono::seconds>(span->window);
   config.interval = span->interval;
   config.declared = workload.declared;
+  config.limits_declared = !flags.manifest.empty();
   config.container = workload.container.empty() ? *relative : workload.container;
   config.node = Hostname();
   cli::LiveLine live(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1);
@@ -415,6 +424,8 @@ int CheckMain(int argc, char** argv) {
   report.observed = session->observed;
   report.window = session->judged_window;
   report.readings = session->readings;
+  if (config.limits_declared) report.declared = workload.declared;
+  report.enforced = session->enforced;
   report.notes = workload.notes;
   report.notes.insert(report.notes.end(), session->notes.begin(), session->notes.end());
   return Report(report, flags.output);

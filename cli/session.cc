@@ -48,6 +48,7 @@ reconcile::WorkloadObservation MakeObservation(const SessionConfig& config,
   c.pod = config.pod;
   c.node = config.node;
   c.declared = config.declared;
+  c.limits_declared = config.limits_declared;
   c.readings = readings;
   obs.containers.push_back(std::move(c));
   if (!nodes.empty()) obs.nodes[config.node] = nodes;
@@ -208,6 +209,7 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
   live.Clear();
 
   result.readings = readings.size();
+  result.enforced = reconcile::EnforcedBy(readings.back());
   result.observed = readings.back().time - readings.front().time;
   result.judged_window = config.window;
   const auto observed_s = std::chrono::duration_cast<std::chrono::seconds>(result.observed);
@@ -223,15 +225,15 @@ Result<SessionResult> Observe(const SessionConfig& config, collectors::CgroupRea
     if (last_status != j.verdict.status) result.last_transition = clock.Wall();
     result.verdict = std::move(j.verdict);
     result.judged_window = judged;
-    result.notes.push_back(std::string(result.end == SessionEnd::kWorkloadExited
-                                           ? "the workload exited"
-                                           : "the cgroup was removed") +
-                           " after " + FormatDuration(result.observed) + ", before the " +
-                           FormatDuration(config.window) + " window; judged on the " +
-                           FormatDuration(judged) + " observed (every rule window scaled to it)");
+    result.notes.push_back(
+        std::string(result.end == SessionEnd::kWorkloadExited ? "the workload exited"
+                                                              : "the cgroup was removed") +
+        " after " + FormatDurationForPeople(result.observed) + ", before the " +
+        FormatDurationForPeople(config.window) + " window; judged on the " +
+        FormatDurationForPeople(judged) + " observed (every rule window scaled to it)");
   } else if (result.end == SessionEnd::kInterrupted) {
-    result.notes.push_back("interrupted after " + FormatDuration(result.observed) + " of the " +
-                           FormatDuration(config.window) + " window");
+    result.notes.push_back("interrupted after " + FormatDurationForPeople(result.observed) +
+                           " of the " + FormatDurationForPeople(config.window) + " window");
   }
   return result;
 }

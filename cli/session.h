@@ -14,6 +14,7 @@
 #include "collectors/node_reader.h"
 #include "common/clock.h"
 #include "reconcile/judge.h"
+#include "reconcile/limits.h"
 
 namespace gt::cli {
 
@@ -35,6 +36,7 @@ struct SessionConfig {
   std::chrono::seconds window{60};
   std::chrono::nanoseconds interval{std::chrono::seconds(1)};
   reconcile::DeclaredLimits declared;
+  bool limits_declared = true;  // false: `check` without a manifest
   std::string container;
   std::string pod;
   std::string node;
@@ -57,6 +59,7 @@ struct SessionResult {
   std::chrono::nanoseconds observed{0};   // first to last reading
   std::chrono::seconds judged_window{0};  // the window the final verdict used
   size_t readings = 0;
+  reconcile::EnforcedLimits enforced;  // at the last reading
   std::vector<std::string> notes;
 };
 

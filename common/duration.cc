@@ -131,4 +131,31 @@ std::string FormatDuration(std::chrono::nanoseconds d) {
   return out;
 }
 
+std::string FormatDurationForPeople(std::chrono::nanoseconds d) {
+  using std::chrono::milliseconds;
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  const bool negative = d.count() < 0;
+  // Rounds half up to a multiple of `step`, in nanoseconds, without overflow near the ends.
+  auto round = [](std::chrono::nanoseconds v, std::chrono::nanoseconds step) {
+    const int64_t q = v.count() / step.count();
+    const int64_t r = v.count() % step.count();
+    return std::chrono::nanoseconds((q + (r >= step.count() - r ? 1 : 0)) * step.count());
+  };
+  const std::chrono::nanoseconds mag =
+      d == std::chrono::nanoseconds::min() ? std::chrono::nanoseconds::max() : (negative ? -d : d);
+  std::chrono::nanoseconds rounded;
+  if (mag < seconds(1)) {
+    rounded = round(mag, milliseconds(1));
+  } else if (mag < seconds(10)) {
+    rounded = round(mag, milliseconds(100));
+  } else if (mag < minutes(10)) {
+    rounded = round(mag, seconds(1));
+  } else {
+    rounded = mag >= std::chrono::nanoseconds::max() - minutes(1) ? mag - mag % minutes(1)
+                                                                  : round(mag, minutes(1));
+  }
+  return FormatDuration(negative ? -rounded : rounded);
+}
+
 }  // namespace gt

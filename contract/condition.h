@@ -30,4 +30,8 @@ inline constexpr std::string_view kNodeOvercommitted = "NodeOvercommitted";
 inline constexpr std::string_view kNetworkDegraded = "NetworkDegraded";
 }  // namespace reason
 
+// Not a reason of the condition: the evidence entry that tells a limit the kernel enforces
+// other than the declared one (docs/contract.md, "Declared and enforced limits").
+inline constexpr std::string_view kLimitDriftEvidence = "LimitDrift";
+
 }  // namespace gt::contract

@@ -105,7 +105,7 @@ int ControllerMain(int argc, char** argv) {
   app.set_version_flag("--version", VersionLine("groundtruth controller"));
   app.add_option("--kubeconfig", flags.kubeconfig, "kubeconfig file (default: in-cluster)");
   app.add_option("--context", flags.context, "kubeconfig context");
-  app.add_option("--namespace", flags.watch_namespace, "watch only this namespace");
+  app.add_option("--namespace,-n", flags.watch_namespace, "watch only this namespace");
   app.add_option("--scope", flags.scope, "gitops (GitOps-managed workloads only) or all");
   app.add_flag("--leader-elect", flags.leader_elect, "elect a leader on a Lease; only it writes");
   app.add_option("--leader-election-namespace", flags.leader_election_namespace);

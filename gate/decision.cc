@@ -61,7 +61,7 @@ std::optional<std::string> Gate::Observe(const WorkloadKey& key, const Observed&
       fmt::format("{} generation {}: {}/{} ({})", key.ToString(), observed.generation,
                   contract::ToString(after.status), after.reason, freshness);
   if (fresh_true && policy_.soak.count() > 0)
-    line += fmt::format("; soaking for {}", FormatDuration(policy_.soak));
+    line += fmt::format("; soaking for {}", FormatDurationForPeople(policy_.soak));
   if (!after.message.empty()) line += ": " + after.message;
   return line;
 }

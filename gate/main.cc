@@ -145,7 +145,7 @@ int Run(const Flags& flags, gate::Format format) {
     watches.push_back(std::move(w));
   }
   fmt::print(stderr, "gate: waiting up to {} for a fresh verdict held True for {}\n",
-             FormatDuration(*timeout), FormatDuration(*soak));
+             FormatDurationForPeople(*timeout), FormatDurationForPeople(*soak));
   for (auto& w : watches) w->informer->Start();
 
   gate::Outcome outcome = gate::Outcome::kWaiting;
@@ -199,9 +199,9 @@ int Run(const Flags& flags, gate::Format format) {
 
   std::lock_guard lock(mu);
   gate::ReportInput in{&g, outcome, clock.Monotonic(), clock.Wall()};
-  fmt::print(
-      stderr, "gate {} after {}\n", gate::OutcomeName(outcome),
-      FormatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(in.now - g.start())));
+  fmt::print(stderr, "gate {} after {}\n", gate::OutcomeName(outcome),
+             FormatDurationForPeople(
+                 std::chrono::duration_cast<std::chrono::milliseconds>(in.now - g.start())));
   switch (format) {
     case gate::Format::kTable:
       fmt::print("{}", gate::RenderTable(in));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "common/version.h"
 #include "kube/time_format.h"
 
 namespace gt::gate {
@@ -15,7 +16,7 @@ std::string Age(const Row& row, std::chrono::system_clock::time_point wall_now) 
   if (!row.observed.condition || !row.observed.condition->last_transition) return "-";
   auto age = wall_now - *row.observed.condition->last_transition;
   if (age < std::chrono::seconds(0)) age = {};
-  return FormatDuration(std::chrono::duration_cast<std::chrono::seconds>(age));
+  return FormatDurationForPeople(age);
 }
 
 // What the gate makes of a row, one word for the table's STATUS column.
@@ -113,6 +114,8 @@ std::string RenderJson(const ReportInput& in) {
     workloads.push_back(std::move(w));
   }
   nlohmann::ordered_json doc;
+  doc["version"] = Build().version;
+  doc["revision"] = Build().revision;
   doc["workloads"] = std::move(workloads);
   doc["result"] = OutcomeName(in.outcome);
   doc["soak"] = FormatDuration(in.gate->policy().soak);
@@ -145,7 +148,7 @@ std::string RenderJunit(const ReportInput& in) {
         const std::string why =
             row.verdict.fresh && row.verdict.status == ConditionStatus::kTrue
                 ? "compliant but not for the whole soak of " +
-                      FormatDuration(in.gate->policy().soak)
+                      FormatDurationForPeople(in.gate->policy().soak)
                 : fmt::format("{}/{}: {}", contract::ToString(row.verdict.status),
                               row.verdict.reason, message);
         body = fmt::format("    <error message=\"{}\" type=\"{}\">{}</error>\n", XmlEscape(why),

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 #include <vector>
 
 #include "reconcile/history.h"
+#include "reconcile/limits.h"
 #include "reconcile/series.h"
 
 namespace gt::reconcile {
@@ -27,10 +29,9 @@ constexpr double kCpuStarvedNote = 0.25;
 using CStep = Step<CgroupReading>;
 using NStep = Step<NodeReading>;
 
-std::optional<uint64_t> MemoryLimit(const CgroupReading& r, const DeclaredLimits& declared) {
-  if (r.memory.limit_bytes) return r.memory.limit_bytes;
-  return declared.memory_limit_bytes;
-}
+// The limit the kernel enforces, never the declared one: a workload lives under what its
+// cgroup says, whatever Git says (a difference is drift, told beside the verdict).
+std::optional<uint64_t> MemoryLimit(const CgroupReading& r) { return r.memory.limit_bytes; }
 
 std::optional<double> QuotaCores(const CgroupReading& r) {
   if (!r.cpu.quota_us || r.cpu.period_us == 0) return std::nullopt;
@@ -49,6 +50,9 @@ struct Tick {
   uint64_t events = 0;        // counter rises in this interval
   uint64_t onset_events = 0;  // counter rises over the onset windows
   std::string what;
+  // CPUThrottled only: its figures over the window ending here, as far as it weighed them
+  // (time only past the periods ratio, usage and stall only past both), for peaks.
+  std::optional<double> window_periods, window_time, window_usage, window_stall;
 };
 
 // Records what `measure` says over [from, to] as an onset figure named `name`.
@@ -185,7 +189,7 @@ Tick MemoryThrashingTick(const Instance& in, size_t i, const Policy::MemoryThras
   }
   // No PSI for this cgroup: reclaim evidence while the working set presses on the limit.
   // Refaults alone are not enough: a streaming reader refaults millions of pages healthily.
-  const std::optional<uint64_t> limit = MemoryLimit(*s.cur, in.obs->declared);
+  const std::optional<uint64_t> limit = MemoryLimit(*s.cur);
   if (!limit || *limit == 0) {
     k.hot = false;
     return k;
@@ -236,7 +240,7 @@ Tick MemorySaturatedTick(const Instance& in, size_t i, const Policy::MemorySatur
   const CStep& s = in.steps[i];
   Tick k;
   if (s.gap) return k;
-  const std::optional<uint64_t> limit = MemoryLimit(*s.cur, in.obs->declared);
+  const std::optional<uint64_t> limit = MemoryLimit(*s.cur);
   if (!limit || *limit == 0) {
     k.hot = false;
     return k;
@@ -321,15 +325,19 @@ Tick CpuThrottledTick(const Instance& in, size_t i, const Policy::CpuThrottled& 
   }
   const MonotonicTime from = s.end - p.window;
   std::optional<Ratio> share = Sum(in.steps, from, s.end, throttled);
+  if (share) k.window_periods = share->value();
   if (!share || share->value() <= p.ratio) return k;
   // Throttled periods alone are the mixin's noisy alert: a burst throttled for 2 ms of a
   // 100 ms period counts as much as a period lost whole. The throttling must cost wall time,
   // and the container must either use its quota or stall on CPU well past what node
   // contention alone causes (a never-throttled container on a saturated node: 24-29%).
   std::optional<Ratio> held = Sum(in.steps, from, s.end, throttled_time);
+  if (held) k.window_time = held->value();
   if (!held || held->value() < p.throttled_time) return k;
   std::optional<Ratio> stall = Sum(in.steps, from, s.end, psi);
   std::optional<Ratio> used = Sum(in.steps, from, s.end, usage);
+  k.window_usage = used ? std::optional<double>(used->value()) : std::nullopt;
+  k.window_stall = stall ? std::optional<double>(stall->value()) : std::nullopt;
   const bool qualified =
       (stall && stall->value() >= p.psi_some) || (used && used->value() >= p.usage_ratio);
   if (!qualified) return k;
@@ -466,6 +474,19 @@ Tick NodeOvercommittedTick(const std::vector<NStep>& steps, size_t i,
   return k;
 }
 
+// A CPUThrottled window that did not fire joins the near miss a Compliant message explains.
+void FoldCpuNearMiss(Peaks& peaks, const Tick& k) {
+  if (k.onset || !k.window_periods) return;
+  CpuNearMiss& m = peaks.cpu_near_miss;
+  m.periods = std::max(m.periods, *k.window_periods);
+  auto fold = [](std::optional<double>& slot, std::optional<double> v) {
+    if (v) slot = std::max(slot.value_or(0), *v);
+  };
+  fold(m.time, k.window_time);
+  fold(m.usage, k.window_usage);
+  fold(m.stall, k.window_stall);
+}
+
 void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& policy) {
   const CStep& s = in.steps[i];
   for (const CgroupReading* r : {s.prev, s.cur}) {
@@ -473,7 +494,7 @@ void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& polic
     peaks.file_bytes = std::max(peaks.file_bytes, r->memory.file_bytes);
     peaks.pids = std::max(peaks.pids, r->pids.current);
   }
-  peaks.memory_limit_bytes = MemoryLimit(*s.cur, in.obs->declared);
+  peaks.memory_limit_bytes = MemoryLimit(*s.cur);
   peaks.pids_limit = s.cur->pids.limit ? s.cur->pids.limit : in.obs->declared.pids_limit;
   peaks.quota_cores = QuotaCores(*s.cur);
   if (s.gap) return;
@@ -481,11 +502,6 @@ void UpdatePeaks(Peaks& peaks, const Instance& in, size_t i, const Policy& polic
           Rise(s.prev->memory.workingset_refault_file, s.cur->memory.workingset_refault_file)) {
     peaks.refault_bytes_per_s =
         std::max(peaks.refault_bytes_per_s, static_cast<double>(*d) * kPageBytes / s.seconds());
-  }
-  std::optional<uint64_t> t = Rise(s.prev->cpu.nr_throttled, s.cur->cpu.nr_throttled);
-  std::optional<uint64_t> n = Rise(s.prev->cpu.nr_periods, s.cur->cpu.nr_periods);
-  if (t && n && *n > 0) {
-    peaks.cpu_throttled = std::max(peaks.cpu_throttled, static_cast<double>(*t) / *n);
   }
   std::optional<Ratio> psi =
       Sum(in.steps, s.end - policy.memory_thrashing.window, s.end, [](const CStep& x) {
@@ -532,8 +548,9 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
       apply(Rule::kPidsExhausted, s.gap ? Tick{} : PidsExhaustedTick(s), p.pids_exhausted.recovery);
     }
     if (p.cpu_throttled.enabled) {
-      apply(Rule::kCPUThrottled, CpuThrottledTick(in, i, p.cpu_throttled),
-            RecoveryOf(p.cpu_throttled));
+      const Tick k = CpuThrottledTick(in, i, p.cpu_throttled);
+      FoldCpuNearMiss(track.peaks, k);
+      apply(Rule::kCPUThrottled, k, RecoveryOf(p.cpu_throttled));
     }
     if (p.io_contention.enabled) {
       apply(Rule::kIOContention, IoContentionTick(in, i, p.io_contention),
@@ -554,7 +571,7 @@ void AdvanceInstance(InstanceTrack& track, const Instance& in, const Policy& p) 
     const CgroupReading& r = *in.newest;
     track.peaks.working_set_bytes =
         std::max(track.peaks.working_set_bytes, r.memory.working_set_bytes());
-    track.peaks.memory_limit_bytes = MemoryLimit(r, in.obs->declared);
+    track.peaks.memory_limit_bytes = MemoryLimit(r);
     track.peaks.quota_cores = QuotaCores(r);
   }
 }
@@ -652,13 +669,19 @@ std::string Where(const ContainerObservation& c) {
 
 std::string Past(double value, double threshold) { return value > threshold ? " > " : " >= "; }
 
-std::string WorkingSetAgainstLimit(const Peaks& peaks, const DeclaredLimits& declared) {
-  std::string out = "working set " + FormatBytes(peaks.working_set_bytes);
-  if (peaks.memory_limit_bytes) {
-    out += " of " + FormatBytes(*peaks.memory_limit_bytes) + " limit";
+// Where no memory limit is enforced: whether one was declared (drift) or not.
+std::string NoMemoryLimit(const ContainerObservation* c) {
+  if (c != nullptr && c->limits_declared && c->declared.memory_limit_bytes) {
+    return "no memory limit enforced";
   }
-  if (!declared.memory_limit_bytes) out += ", no memory limit declared";
-  return out;
+  return c != nullptr && c->limits_declared ? "no memory limit declared" : "no memory limit";
+}
+
+std::string WorkingSetAgainstLimit(const Peaks& peaks, const ContainerObservation* c) {
+  std::string out = "working set " + FormatBytes(peaks.working_set_bytes);
+  if (peaks.memory_limit_bytes)
+    return out + " of " + FormatBytes(*peaks.memory_limit_bytes) + " limit";
+  return out + ", " + NoMemoryLimit(c);
 }
 
 struct Finding {
@@ -691,8 +714,6 @@ Evidence Describe(const Finding& f, const Policy& p) {
   };
   const double v = figure(t.signal).value_or(0);
   const Peaks* peaks = f.track != nullptr ? &f.track->peaks : nullptr;
-  const DeclaredLimits none;
-  const DeclaredLimits& declared = f.container != nullptr ? f.container->declared : none;
   std::string& d = e.detail;
   if (f.reason == reason::kOOMKilled) {
     e.signal = "OOM kills";
@@ -702,7 +723,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
     if (peaks->memory_limit_bytes) {
       d += " at memory limit " + FormatBytes(*peaks->memory_limit_bytes);
     } else {
-      d += ", no memory limit declared";
+      d += ", " + NoMemoryLimit(f.container);
     }
   } else if (f.reason == reason::kMemoryThrashing) {
     const auto& r = p.memory_thrashing;
@@ -730,7 +751,7 @@ Evidence Describe(const Finding& f, const Policy& p) {
         d += " while CPU PSI some was " + FormatPercent(*cpu);
       }
     }
-    d += "; " + WorkingSetAgainstLimit(*peaks, declared);
+    d += "; " + WorkingSetAgainstLimit(*peaks, f.container);
   } else if (f.reason == reason::kMemorySaturated) {
     const auto& r = p.memory_saturated;
     e.signal = "working set / limit";
@@ -861,6 +882,7 @@ ContainerObservation Identity(const ContainerObservation& c) {
   who.node = c.node;
   who.declared = c.declared;
   who.host_network = c.host_network;
+  who.limits_declared = c.limits_declared;
   return who;
 }
 
@@ -912,6 +934,98 @@ std::optional<Evidence> HostNetworkNote(const std::vector<Instance>& instances) 
     return e;
   }
   return std::nullopt;
+}
+
+// Each container's drift at its newest reading, once per container, resource and figures:
+// the replicas of a Deployment resized by one webhook drift alike.
+std::vector<LimitDrift> DriftOf(const std::vector<Instance>& instances) {
+  std::vector<LimitDrift> out;
+  for (const Instance& in : instances) {
+    for (LimitDrift& d : DriftAt(*in.obs, *in.newest)) {
+      const bool told = std::any_of(out.begin(), out.end(), [&](const LimitDrift& o) {
+        return o.container == d.container && o.resource == d.resource && o.declared == d.declared &&
+               o.enforced == d.enforced;
+      });
+      if (!told) out.push_back(std::move(d));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const LimitDrift& a, const LimitDrift& b) {
+    return std::tie(a.container, a.resource) < std::tie(b.container, b.resource);
+  });
+  return out;
+}
+
+Evidence DriftEvidence(const LimitDrift& d) {
+  Evidence e;
+  e.reason = std::string(contract::kLimitDriftEvidence);
+  e.container = d.container;
+  e.pod = d.pod;
+  e.node = d.node;
+  const std::string what = d.resource == LimitResource::kMemory ? "memory limit" : "CPU limit";
+  e.signal = what;
+  e.value = static_cast<double>(d.enforced.value_or(0));
+  e.threshold = static_cast<double>(d.declared.value_or(0));
+  e.detail = what + " " + FormatLimit(d.resource, d.enforced) + " enforced by the kernel, " +
+             FormatLimit(d.resource, d.declared) + " declared; judged on the enforced";
+  return e;
+}
+
+// "; judged on the limits the kernel enforces, not the declared: CPU 200m (2 declared)",
+// naming the container when the workload has several.
+std::string DriftNotes(const std::vector<LimitDrift>& drift,
+                       const std::vector<Instance>& instances) {
+  std::set<std::string> names;
+  for (const Instance& in : instances) names.insert(in.obs->container);
+  std::string out;
+  for (size_t i = 0; i < drift.size();) {
+    const std::string& container = drift[i].container;
+    out += "; ";
+    if (names.size() > 1) out += "container " + container + " ";
+    out += "judged on the limits the kernel enforces, not the declared: ";
+    for (size_t first = i; i < drift.size() && drift[i].container == container; ++i) {
+      out += (i > first ? ", " : "") + DescribeDrift(drift[i]);
+    }
+  }
+  return out;
+}
+
+// A Compliant message's figures never read like a violation on their own: each comes with
+// what its rule required. Memory PSI some is a peak over one window; the rule wants it in
+// `windows` consecutive ones.
+std::string MemoryPsiBeside(const Peaks& peaks, const Policy::MemoryThrashing& r) {
+  const std::string peak = FormatPercent(peaks.memory_psi_some);
+  if (peaks.memory_psi_some < r.psi_some) {
+    return "memory PSI some " + peak + " (below " + FormatPercent(r.psi_some) + ")";
+  }
+  return "memory PSI some up to " + peak + " (MemoryThrashing: >= " + FormatPercent(r.psi_some) +
+         " in " + std::to_string(std::max(1, r.windows)) + " consecutive " +
+         FormatDuration(r.window) + " windows)";
+}
+
+// How near CPUThrottled came, over the windows where it did not fire, stopped by the first
+// of its conditions that failed: throttled periods, then throttled time, then quota use or
+// CPU stall.
+std::string CpuNearMissText(const CpuNearMiss& m, const Policy::CpuThrottled& r) {
+  if (m.usage || m.stall) {
+    std::string out = "CPU throttled in > " + FormatPercent(r.ratio) +
+                      " of periods and >= " + FormatPercent(r.throttled_time) + " of the time but";
+    if (m.usage) {
+      out += " using at most " + FormatPercent(*m.usage) + " of the quota (below " +
+             FormatPercent(r.usage_ratio) + ")";
+    }
+    if (m.usage && m.stall) out += " with";
+    if (m.stall) {
+      out += " CPU PSI some at most " + FormatPercent(*m.stall) + " (below " +
+             FormatPercent(r.psi_some) + ")";
+    }
+    return out;
+  }
+  if (m.time) {
+    return "CPU throttled in up to " + FormatPercent(m.periods) + " of periods but at most " +
+           FormatPercent(*m.time) + " of the time (below " + FormatPercent(r.throttled_time) + ")";
+  }
+  return "CPU throttled in " + FormatPercent(m.periods) + " of periods (below " +
+         FormatPercent(r.ratio) + ")";
 }
 
 std::string NodeNotes(const std::vector<Evidence>& notes) {
@@ -1061,6 +1175,10 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
     }
   }
   for (const auto& [name, legacy] : j.state.legacies) find(legacy.track, legacy.who);
+  verdict.drift = DriftOf(instances);
+  const std::string drift_notes = DriftNotes(verdict.drift, instances);
+  std::vector<Evidence> drift_evidence;
+  for (const LimitDrift& d : verdict.drift) drift_evidence.push_back(DriftEvidence(d));
   std::set<std::string> nodes;
   for (const Instance& in : instances) {
     if (in.obs->node.empty()) {
@@ -1123,21 +1241,24 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
       verdict.message += "; also ";
       for (size_t i = 0; i < others.size(); ++i) verdict.message += (i ? ", " : "") + others[i];
     }
-    verdict.message += NodeNotes(node_notes);
+    verdict.message += drift_notes + NodeNotes(node_notes);
     verdict.evidence.insert(verdict.evidence.end(), node_notes.begin(), node_notes.end());
     if (host_network) verdict.evidence.push_back(*host_network);
+    verdict.evidence.insert(verdict.evidence.end(), drift_evidence.begin(), drift_evidence.end());
     return j;
   }
 
   verdict.evidence = node_notes;
   if (host_network) verdict.evidence.push_back(*host_network);
+  verdict.evidence.insert(verdict.evidence.end(), drift_evidence.begin(), drift_evidence.end());
   const nanoseconds since_start = now - obs.observing_since;
   if (since_start < p.observation.window) {
     verdict.status = ConditionStatus::kUnknown;
     verdict.reason = reason::kObserving;
     verdict.message = "observing generation " + generation + ": " +
                       FormatDuration(WholeSeconds(since_start)) + " of " +
-                      FormatDuration(p.observation.window) + " observed" + NodeNotes(node_notes);
+                      FormatDuration(p.observation.window) + " observed" + drift_notes +
+                      NodeNotes(node_notes);
     return j;
   }
   if (instances.empty() && !j.state.proven.empty() &&
@@ -1178,9 +1299,10 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
   if (least < p.observation.window) {
     verdict.status = ConditionStatus::kUnknown;
     verdict.reason = reason::kObserving;
-    verdict.message =
-        "observing generation " + generation + ": " + FormatDuration(WholeSeconds(least)) + " of " +
-        FormatDuration(p.observation.window) + " covered by readings" + NodeNotes(node_notes);
+    verdict.message = "observing generation " + generation + ": " +
+                      FormatDuration(WholeSeconds(least)) + " of " +
+                      FormatDuration(p.observation.window) + " covered by readings" + drift_notes +
+                      NodeNotes(node_notes);
     return j;
   }
 
@@ -1201,16 +1323,14 @@ Judgement Judge(const WorkloadObservation& obs, const Policy& p, JudgeState prev
                          ? " (a replacement replica; the generation was observed for " +
                                FormatDuration(p.observation.window) + ")"
                          : std::string()) +
-                    "; peak " + WorkingSetAgainstLimit(ct.peaks, closest->obs->declared);
-  if (closest->has_memory_psi)
-    msg += ", memory PSI some " + FormatPercent(ct.peaks.memory_psi_some);
-  if (ct.peaks.quota_cores)
-    msg += ", CPU throttled " + FormatPercent(ct.peaks.cpu_throttled) + " of periods";
+                    "; peak " + WorkingSetAgainstLimit(ct.peaks, closest->obs);
+  if (closest->has_memory_psi) msg += ", " + MemoryPsiBeside(ct.peaks, p.memory_thrashing);
+  if (ct.peaks.quota_cores) msg += ", " + CpuNearMissText(ct.peaks.cpu_near_miss, p.cpu_throttled);
   if (instances.size() > 1) msg += "; " + std::to_string(instances.size()) + " containers judged";
   if (host_network) msg += "; " + host_network->detail;
   verdict.status = ConditionStatus::kTrue;
   verdict.reason = reason::kCompliant;
-  verdict.message = msg + NodeNotes(node_notes);
+  verdict.message = msg + drift_notes + NodeNotes(node_notes);
   return j;
 }
 

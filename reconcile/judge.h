@@ -112,13 +112,24 @@ struct RuleTrack {
   bool active() const { return static_cast<bool>(violation); }
 };
 
+// How near CPUThrottled came over the windows of a generation where it did not fire: the
+// largest throttled share of periods; over the windows past the rule's ratio, the largest
+// share of time throttled; over those past both, the largest quota use and CPU PSI some.
+// For a Compliant message that says why a throttled container is not CPUThrottled.
+struct CpuNearMiss {
+  double periods = 0;
+  std::optional<double> time;
+  std::optional<double> usage;
+  std::optional<double> stall;
+};
+
 // Peaks over the generation, for the recommendation and the Compliant summary.
 struct Peaks {
   uint64_t working_set_bytes = 0;
   uint64_t file_bytes = 0;
   double refault_bytes_per_s = 0;
   double memory_psi_some = 0;  // over the thrashing rule's window
-  double cpu_throttled = 0;    // share of periods, per interval
+  CpuNearMiss cpu_near_miss;
   uint64_t pids = 0;
   std::optional<uint64_t> memory_limit_bytes;  // the limit in force at the latest reading
   std::optional<uint64_t> pids_limit;

@@ -30,6 +30,9 @@ struct ContainerObservation {
   bool host_network = false;
   // Oldest first. Gaps (missed scrapes) and counter resets (restarts) are expected.
   std::vector<CgroupReading> readings;
+  // False when nothing declares the limits (`check` without a manifest): the kernel's are
+  // all there is, and there is no drift to tell.
+  bool limits_declared = true;
 };
 
 struct WorkloadObservation {

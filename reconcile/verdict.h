@@ -41,12 +41,28 @@ struct Recommendation {
   std::string text;  // e.g. "memory limit >= 2.6Gi"
 };
 
+// A limit the kernel enforces that is not the one declared (an admission webhook or a
+// LimitRange, an in-place resize, a cgroup set by hand, a kubelet that does not enforce CPU
+// limits). The verdict is judged on the enforced one and says so.
+enum class LimitResource : uint8_t { kMemory, kCpu };
+std::string_view ToString(LimitResource resource);  // "memory", "cpu"
+
+struct LimitDrift {
+  std::string container;
+  std::string pod;
+  std::string node;
+  LimitResource resource = LimitResource::kMemory;
+  std::optional<uint64_t> declared;  // bytes or millicores; empty: none declared
+  std::optional<uint64_t> enforced;  // empty: no limit enforced
+};
+
 struct Verdict {
   ConditionStatus status = ConditionStatus::kUnknown;
   std::string reason{reason::kObserving};
   std::string message;  // one line a person can act on
   std::vector<Evidence> evidence;
   std::vector<Recommendation> recommendations;
+  std::vector<LimitDrift> drift;  // one per container and resource, the first replica's
 };
 
 }  // namespace gt::reconcile

@@ -85,7 +85,7 @@ TEST(CliErrorsTest, BadFlags) {
   ExpectUsageError(Groundtruth({"check", "--cgroup", "x", "--for", "5s", "--interval", "0s"}),
                    "--interval");
   ExpectUsageError(Groundtruth({"check", "--cgroup", "x", "--for", "5s", "--interval", "6s"}),
-                   "--interval must not exceed --for");
+                   "--interval must not exceed --window");
   ExpectUsageError(Groundtruth({"run", "--manifest", kData + "/pod.yaml"}), "command");
   ExpectUsageError(Groundtruth({"run", "--", "true"}), "--manifest");
   ExpectUsageError(Groundtruth({"frobnicate"}), "frobnicate");

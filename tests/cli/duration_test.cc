@@ -17,6 +17,24 @@ nanoseconds D(std::string_view text) {
   return d.value_or(nanoseconds(-1));
 }
 
+TEST(DurationTest, ForPeopleRoundsToWhatAPersonReads) {
+  EXPECT_EQ(FormatDurationForPeople(nanoseconds(7'012'529'640)), "7s");
+  EXPECT_EQ(FormatDurationForPeople(milliseconds(7'060)), "7.1s");
+  EXPECT_EQ(FormatDurationForPeople(nanoseconds(350'400'000)), "350ms");
+  EXPECT_EQ(FormatDurationForPeople(milliseconds(42'600)), "43s");
+  EXPECT_EQ(FormatDurationForPeople(seconds(130) + milliseconds(200)), "2m10s");
+  EXPECT_EQ(FormatDurationForPeople(minutes(12) + seconds(31)), "13m");
+  EXPECT_EQ(FormatDurationForPeople(hours(1) + minutes(5) + seconds(2)), "1h5m");
+  EXPECT_EQ(FormatDurationForPeople(seconds(0)), "0s");
+  EXPECT_EQ(FormatDurationForPeople(-milliseconds(7'060)), "-7.1s");
+  // The ends of the range: no overflow, still a duration.
+  EXPECT_FALSE(FormatDurationForPeople(nanoseconds::max()).empty());
+  EXPECT_FALSE(FormatDurationForPeople(nanoseconds::min()).empty());
+  for (nanoseconds d : {nanoseconds(7'012'529'640), nanoseconds(minutes(12) + seconds(31))}) {
+    EXPECT_TRUE(ParseDuration(FormatDurationForPeople(d)).has_value());
+  }
+}
+
 TEST(DurationTest, ParsesGoForms) {
   EXPECT_EQ(D("30s"), seconds(30));
   EXPECT_EQ(D("2m10s"), minutes(2) + seconds(10));

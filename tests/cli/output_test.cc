@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli/sandbox.h"
+#include "common/version.h"
 
 namespace gt::cli {
 namespace {
@@ -48,6 +50,55 @@ TEST(OutputTest, JsonHasTheConditionOfDesignMd) {
   EXPECT_EQ(c.at("evidence").at(0).at("sustainedSeconds"), 130);
   EXPECT_EQ(c.at("recommendation").at("memoryLimit"), "120Mi");
   EXPECT_EQ(c.at("recommendation").at("memoryLimitBytes"), uint64_t{120} << 20);
+}
+
+TEST(OutputTest, JsonSaysWhichBuildWroteItAndKeepsExactSeconds) {
+  Report report;
+  report.verdict = Thrashing();
+  report.observed = std::chrono::nanoseconds(7'012'529'640);
+  const nlohmann::json doc = nlohmann::json::parse(RenderJson(report));
+  EXPECT_EQ(doc.at("version"), std::string(Build().version));
+  EXPECT_EQ(doc.at("revision"), std::string(Build().revision));
+  EXPECT_DOUBLE_EQ(doc.at("observation").at("observedSeconds").get<double>(), 7.01252964);
+}
+
+TEST(OutputTest, LimitsDeclaredAgainstEnforced) {
+  Report report;
+  report.verdict = Thrashing();
+  report.container = "thrash";
+  report.declared = reconcile::DeclaredLimits{};
+  report.declared->cpu_limit_millicores = 2000;
+  report.enforced.cpu_limit_millicores = 200;
+  report.enforced.memory_limit_bytes = uint64_t{64} << 20;
+  report.verdict.drift.push_back(
+      {"thrash", "", "", reconcile::LimitResource::kCpu, uint64_t{2000}, uint64_t{200}});
+  const nlohmann::json limits = nlohmann::json::parse(RenderJson(report)).at("limits");
+  EXPECT_EQ(limits.at("cpu").at("declared"), "2");
+  EXPECT_EQ(limits.at("cpu").at("enforcedMillicores"), 200);
+  EXPECT_EQ(limits.at("cpu").at("drift"), true);
+  EXPECT_TRUE(limits.at("memory").at("declared").is_null());
+  EXPECT_EQ(limits.at("memory").at("enforced"), "64Mi");
+  EXPECT_EQ(limits.at("memory").at("drift"), false);
+}
+
+TEST(OutputTest, TableIsAHeaderAndOneRowWithDurationsForPeople) {
+  Report report;
+  report.verdict = Thrashing();
+  report.kind = "Deployment";
+  report.name = "memory-thrash";
+  report.container = "thrash";
+  report.observed = std::chrono::nanoseconds(7'012'529'640);
+  report.window = std::chrono::seconds(20);
+  const std::string table = RenderTable(report);
+  ASSERT_EQ(std::count(table.begin(), table.end(), '\n'), 2) << table;
+  EXPECT_EQ(table.rfind("KIND         NAMESPACE   NAME            CONTAINER   STATUS   REASON", 0),
+            0u)
+      << table;
+  EXPECT_NE(table.find("Deployment   -           memory-thrash   thrash      False    "
+                       "MemoryThrashing   7s/20s     container thrash: memory PSI some 34%"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(RenderText(report).find("7.01"), std::string::npos);
 }
 
 TEST(OutputTest, TextShowsTheConditionAsValidYaml) {

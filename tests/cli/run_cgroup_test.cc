@@ -253,6 +253,69 @@ TEST(CheckCgroupTest, JudgesAnExistingCgroupReadOnly) {
   EXPECT_EQ(c.value("status", ""), "True") << ran.out << ran.err;
   EXPECT_EQ(ran.exit_code, 0);
   EXPECT_EQ(limit_after, "268435456");  // check never writes
+  // Without a manifest nothing is declared, so nothing drifts: the kernel's limits are all.
+  nlohmann::json doc = nlohmann::json::parse(ran.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_TRUE(doc["limits"]["memory"]["declared"].is_null()) << ran.out;
+  EXPECT_EQ(doc["limits"]["memory"].value("enforced", ""), "256Mi") << ran.out;
+  EXPECT_FALSE(doc["limits"]["memory"].value("drift", true)) << ran.out;
+}
+
+// The seed's drift: a manifest that says 2 CPUs and 1Gi against a cgroup the kernel holds to
+// 200m and 256Mi (an admission webhook, an in-place resize, a hand-made cgroup). A busy
+// process is throttled by the 200m it lives under, so that is what it is judged on, and the
+// message, the evidence and the JSON say declared against enforced.
+TEST(CheckCgroupTest, EnforcedLimitsOtherThanDeclaredAreJudgedAndTold) {
+  REQUIRE_CGROUPS();
+  const std::string name = "gt-cli-drift-" + std::to_string(::getpid());
+  std::vector<std::string> dirs;
+  for (const char* h : {"memory", "cpu", "cpuacct", "pids", "blkio", "unified"}) {
+    const std::string dir = kCgroupRoot + "/" + h + "/" + name;
+    if (::mkdir(dir.c_str(), 0755) == 0) dirs.push_back(dir);
+  }
+  std::ofstream(kCgroupRoot + "/memory/" + name + "/memory.limit_in_bytes") << "268435456";
+  std::ofstream(kCgroupRoot + "/cpu/" + name + "/cpu.cfs_period_us") << "100000";
+  std::ofstream(kCgroupRoot + "/cpu/" + name + "/cpu.cfs_quota_us") << "20000";
+  const pid_t busy = ::fork();
+  if (busy == 0) {
+    for (const std::string& dir : dirs) std::ofstream(dir + "/cgroup.procs") << "0";
+    ::execlp("sh", "sh", "-c", "while :; do :; done", nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Ran ran = RunCommand({kBin, "check", "--cgroup", kCgroupRoot + "/memory/" + name, "-f",
+                        kData + "/drift.yaml", "--for", "5s", "--output", "json"});
+  ::kill(busy, SIGKILL);
+  ::waitpid(busy, nullptr, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
+
+  nlohmann::json doc = nlohmann::json::parse(ran.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << ran.out << ran.err;
+  const nlohmann::json& c = doc["condition"];
+  EXPECT_EQ(c.value("reason", ""), "CPUThrottled") << ran.out;
+  EXPECT_EQ(ran.exit_code, 1);
+  const std::string message = c.value("message", "");
+  EXPECT_NE(message.find("against a 200m limit"), std::string::npos) << message;
+  EXPECT_NE(message.find("judged on the limits the kernel enforces, not the declared: "
+                         "memory 256Mi (1Gi declared), CPU 200m (2 declared)"),
+            std::string::npos)
+      << message;
+  // The suggestion is from what the 200m held back, not from the 2 nobody enforced.
+  EXPECT_GT(c["recommendation"].value("cpuLimitMillicores", uint64_t{0}), uint64_t{200});
+  int drift_evidence = 0;
+  for (const auto& e : c["evidence"]) drift_evidence += e.value("reason", "") == "LimitDrift";
+  EXPECT_EQ(drift_evidence, 2) << c["evidence"].dump();
+  const nlohmann::json& cpu = doc["limits"]["cpu"];
+  EXPECT_EQ(cpu.value("declared", ""), "2");
+  EXPECT_EQ(cpu.value("declaredMillicores", 0), 2000);
+  EXPECT_EQ(cpu.value("enforced", ""), "200m");
+  EXPECT_EQ(cpu.value("enforcedMillicores", 0), 200);
+  EXPECT_TRUE(cpu.value("drift", false));
+  const nlohmann::json& memory = doc["limits"]["memory"];
+  EXPECT_EQ(memory.value("declaredBytes", uint64_t{0}), uint64_t{1} << 30);
+  EXPECT_EQ(memory.value("enforcedBytes", uint64_t{0}), uint64_t{256} << 20);
+  EXPECT_TRUE(memory.value("drift", false));
 }
 
 }  // namespace

@@ -31,15 +31,15 @@ class FakeJudge final : public Judge {
 
   static reconcile::Verdict Compliant(std::string message = "all 1 containers within limits") {
     return reconcile::Verdict{
-        reconcile::ConditionStatus::kTrue, "Compliant", std::move(message), {}, {}};
+        reconcile::ConditionStatus::kTrue, "Compliant", std::move(message), {}, {}, {}};
   }
   static reconcile::Verdict Violated(std::string reason, std::string message) {
     return reconcile::Verdict{
-        reconcile::ConditionStatus::kFalse, std::move(reason), std::move(message), {}, {}};
+        reconcile::ConditionStatus::kFalse, std::move(reason), std::move(message), {}, {}, {}};
   }
   static reconcile::Verdict Unknown(std::string reason, std::string message = "no data") {
     return reconcile::Verdict{
-        reconcile::ConditionStatus::kUnknown, std::move(reason), std::move(message), {}, {}};
+        reconcile::ConditionStatus::kUnknown, std::move(reason), std::move(message), {}, {}, {}};
   }
 
   std::map<WorkloadKey, reconcile::Verdict> verdicts;

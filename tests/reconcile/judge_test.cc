@@ -202,7 +202,8 @@ TEST(Judge, ObservingUntilTheFirstWindowIsComplete) {
   EXPECT_EQ(v[30].reason, reason::kCompliant);
   EXPECT_EQ(v[30].message,
             "container mysql (pod mysql-0 on node-3): every rule holds over 5m; peak working set "
-            "1Gi of 2Gi limit, memory PSI some 0%, CPU throttled 0% of periods");
+            "1Gi of 2Gi limit, memory PSI some 0% (below 10%), CPU throttled in 0% of periods "
+            "(below 25%)");
 }
 
 TEST(Judge, ObservingWhileReadingsDoNotCoverTheWindow) {

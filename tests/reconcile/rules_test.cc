@@ -316,5 +316,42 @@ TEST(HostNetwork, RetransmitsAreNotJudgedAndTheVerdictSaysWhy) {
   EXPECT_NE(k.verdict.evidence.back().detail.find("not judged"), std::string::npos);
 }
 
+// A Compliant message shows no figure that reads like a violation without what its rule
+// required: throttled in every period is not CPUThrottled when it costs little time, or
+// when the container neither uses its quota nor stalls, and the message says which.
+TEST(CompliantMessage, EveryFigureComesWithWhatItsRuleRequired) {
+  auto message = [](Change change) {
+    std::vector<CgroupReading> s = Series(Healthy(), kSteps, kEvery, change);
+    Verdict v =
+        Judge(Workload({Container(s)}), DefaultPolicy(), JudgeState{}, s.back().time).verdict;
+    EXPECT_EQ(v.reason, reason::kCompliant) << v.message;
+    return v.message;
+  };
+  const std::string quiet = message(Nothing);
+  EXPECT_NE(quiet.find("memory PSI some 0% (below 10%), CPU throttled in 0% of periods "
+                       "(below 25%)"),
+            std::string::npos)
+      << quiet;
+  // Every period throttled, for 2% of the time: the "100% of periods".
+  const std::string brief = message(ThrottledTime(1.0, 0.02, 0.95));
+  EXPECT_NE(brief.find("CPU throttled in up to 100% of periods but at most 2% of the time "
+                       "(below 10%)"),
+            std::string::npos)
+      << brief;
+  // Throttled long enough, but far from the quota and without stall.
+  const std::string bursty = message(Throttled(0.5, 0.3));
+  EXPECT_NE(bursty.find("CPU throttled in > 25% of periods and >= 10% of the time but using at "
+                        "most 30% of the quota (below 70%) with CPU PSI some at most 0% (below "
+                        "50%)"),
+            std::string::npos)
+      << bursty;
+  // Memory stall past the threshold in one window, never in two consecutive ones.
+  const std::string stalled = message(During(10, 14, MemoryStall(0.5)));
+  EXPECT_NE(stalled.find("memory PSI some up to 42% (MemoryThrashing: >= 10% in 2 consecutive 1m "
+                         "windows)"),
+            std::string::npos)
+      << stalled;
+}
+
 }  // namespace
 }  // namespace gt::reconcile
