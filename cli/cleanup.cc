@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "common/clock.h"
 #include "common/version.h"
 #include "contract/annotation.h"
@@ -195,16 +196,7 @@ int CleanupMain(int argc, char** argv) {
                  "only this namespace (default: every namespace)");
   app.add_flag("--dry-run", flags.options.dry_run,
                "print what would be withdrawn and change nothing");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return contract::kExitUsage;
-  }
+  if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;
   const std::string& ns = flags.options.namespace_name;
   if (app.count("--namespace") > 0 && !cleanup::IsNamespaceName(ns)) {
     return Fail("--namespace: \"" + ns +

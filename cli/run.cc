@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/manifest.h"
 #include "cli/output.h"
+#include "cli/parse_args.h"
 #include "cli/sandbox.h"
 #include "cli/session.h"
 #include "collectors/host.h"
@@ -93,21 +94,6 @@ Result<Span> ParseSpan(std::string_view window_flag, const std::string& window_t
     return MakeError(ErrorCode::kInvalid, "--interval must not exceed " + std::string(window_flag));
   }
   return Span{*window, *interval};
-}
-
-// CLI11's parse with its exits mapped to ours: empty to go on, else the exit code.
-std::optional<int> ParseArgs(CLI::App& app, int argc, char** argv) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
-  return std::nullopt;
 }
 
 std::string Hostname() {

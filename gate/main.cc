@@ -12,6 +12,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/version.h"
@@ -250,16 +251,7 @@ int GateMain(int argc, char** argv) {
   app.add_option("--timeout", flags.timeout, "give up (exit 2) after this long (default 10m)");
   app.add_option("--output,-o", flags.output, "table, json or junit")
       ->check(CLI::IsMember({"table", "json", "junit"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  }
+  if (std::optional<int> exit = ParseArgs(app, argc, argv)) return *exit;
   const gate::Format format = flags.output == "json"    ? gate::Format::kJson
                               : flags.output == "junit" ? gate::Format::kJunit
                                                         : gate::Format::kTable;

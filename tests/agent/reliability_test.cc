@@ -24,12 +24,15 @@
 #include <thread>
 
 #include "agent/certs.h"
+#include "tests/proc_status.h"
 #include "tls_client.h"
 #include "tree.h"
 #include "wire/samples.h"
 
 namespace gt::agent {
 namespace {
+
+using gt::test_util::StatusKiB;
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
@@ -50,15 +53,6 @@ constexpr int kContainersPerPod = 3;
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-long StatusKiB(pid_t pid, const char* field) {
-  std::istringstream in(ReadAll("/proc/" + std::to_string(pid) + "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
-  }
-  return -1;
 }
 
 uint64_t Metric(const std::string& text, const std::string& name) {

@@ -82,6 +82,21 @@ class RealCgroupTest : public ::testing::Test {
     (void)!::write(fd, &c, 1);
   }
 
+  // A process in <own> with a network namespace of its own, one in <host> in the host's.
+  bool SpawnOwnAndHostNamespaces() {
+    if (!sandbox_->Make("own") || !sandbox_->Make("host")) return false;
+    const pid_t own = SpawnReady("own", [](int ready) {
+      if (::unshare(CLONE_NEWNET) != 0) ::_exit(2);
+      SayReady(ready);
+      for (;;) ::pause();
+    });
+    const pid_t host = SpawnReady("host", [](int ready) {
+      SayReady(ready);
+      for (;;) ::pause();
+    });
+    return own > 0 && host > 0;
+  }
+
   HostPaths host_;
   CgroupLayout layout_ = CgroupLayout::kV2;
   std::unique_ptr<CgroupSandbox> sandbox_;
@@ -127,19 +142,7 @@ TEST_F(RealCgroupTest, MemoryOfAProcessAllocating32MiB) {
 // A pod has a network namespace of its own; a hostNetwork pod (or a process of the host)
 // shares PID 1's, whose counters are the whole node's. Only the former is read.
 TEST_F(RealCgroupTest, NetworkCountersOnlyFromANamespaceOfItsOwn) {
-  ASSERT_TRUE(sandbox_->Make("own"));
-  ASSERT_TRUE(sandbox_->Make("host"));
-  pid_t own = SpawnReady("own", [](int ready) {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(2);
-    SayReady(ready);
-    for (;;) ::pause();
-  });
-  ASSERT_GT(own, 0);
-  pid_t host = SpawnReady("host", [](int ready) {
-    SayReady(ready);
-    for (;;) ::pause();
-  });
-  ASSERT_GT(host, 0);
+  ASSERT_TRUE(SpawnOwnAndHostNamespaces());
   auto own_reader = OpenReader("own");
   auto host_reader = OpenReader("host");
   ASSERT_TRUE(own_reader && host_reader);
@@ -173,19 +176,7 @@ struct UnprivilegedNetRead {
 };
 
 TEST_F(RealCgroupTest, NetworkCountersAsTheManifestsUserWithoutCapabilities) {
-  ASSERT_TRUE(sandbox_->Make("own"));
-  ASSERT_TRUE(sandbox_->Make("host"));
-  pid_t own = SpawnReady("own", [](int ready) {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(2);
-    SayReady(ready);
-    for (;;) ::pause();
-  });
-  ASSERT_GT(own, 0);
-  pid_t host = SpawnReady("host", [](int ready) {
-    SayReady(ready);
-    for (;;) ::pause();
-  });
-  ASSERT_GT(host, 0);
+  ASSERT_TRUE(SpawnOwnAndHostNamespaces());
   const std::string own_rel = sandbox_->Rel("own"), host_rel = sandbox_->Rel("host");
   int out[2];
   ASSERT_EQ(::pipe(out), 0);

@@ -32,11 +32,14 @@
 #include "kube/base64.h"
 #include "tests/kube/fake_apiserver.h"
 #include "tests/kube/test_certs.h"
+#include "tests/proc_status.h"
 
 extern char** environ;
 
 namespace gt::controller {
 namespace {
+
+using gt::test_util::StatusKiB;
 
 namespace fs = std::filesystem;
 using kube::testing::FakeApiServer;
@@ -342,15 +345,6 @@ constexpr int kPods = 10000;
 #endif
 constexpr int kPodsPerDeployment = 20;
 constexpr int kPageSize = 500;  // what the controller asks for (client-go's pager default)
-
-long StatusKiB(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
-  }
-  return -1;
-}
 
 std::string Testdata(const std::string& name) {
   std::ifstream in(std::string(GT_TESTDATA) + "/" + name);
